@@ -1,0 +1,30 @@
+# Lockstep: the two set-up commands are `make run` and `make test` (see README.md).
+SWIFT ?= swift
+VENV := .venv
+LOCKSTEP := .build/release/lockstep
+# Arguments for `make run`, e.g. make run ARGS="tx decode 0x..."
+ARGS ?=
+
+.PHONY: deps build run test test-swift test-interop bench clean
+
+deps:
+	@bash Deploy/install-deps.sh
+
+build: deps
+	$(SWIFT) build -c release
+
+# Starts the main job. Until the devnet lands this prints the command overview and exits.
+run: build
+	$(LOCKSTEP) $(ARGS)
+
+# Heavy suites run in release mode; the Python interop suite drives the release binary.
+test: deps
+	$(SWIFT) test -c release
+	$(SWIFT) build -c release --product lockstep
+	LOCKSTEP_BIN=$(abspath $(LOCKSTEP)) $(VENV)/bin/python -m pytest -q Tests/Interop
+
+bench: build
+	$(LOCKSTEP) bench primitives
+
+clean:
+	rm -rf .build

@@ -1,0 +1,111 @@
+/// A hex string that could not be parsed, with the reason.
+public struct HexError: Error, Hashable, Sendable, CustomStringConvertible {
+    /// What was wrong with the input, as a category that callers can match on.
+    public struct Code: Hashable, Sendable {
+        let raw: UInt8
+        /// The string does not start with `0x`.
+        public static let missingPrefix = Code(raw: 0)
+        /// The number of hex digits is odd.
+        public static let oddLength = Code(raw: 1)
+        /// A character is not a hex digit.
+        public static let invalidCharacter = Code(raw: 2)
+        /// The decoded value has the wrong number of bytes.
+        public static let wrongLength = Code(raw: 3)
+    }
+
+    /// The category of the error.
+    public let code: Code
+    /// A message that says what was wrong and where.
+    public let message: String
+
+    public var description: String { message }
+}
+
+/// Hexadecimal encoding and strict decoding of byte strings.
+public enum Hex {
+    /// Decodes a `0x`-prefixed hex string into bytes.
+    ///
+    /// - Parameters:
+    ///   - string: the text; upper and lower case digits are accepted.
+    ///   - requirePrefix: when `false`, a missing `0x` is accepted (for fixtures and user input that omit it).
+    /// - Throws: `HexError` naming the first problem: missing prefix, odd length or the offending character.
+    public static func decode(_ string: String, requirePrefix: Bool = true) throws(HexError) -> [UInt8] {
+        var utf8 = Array(string.utf8)
+        var start = 0
+        if utf8.count >= 2 && utf8[0] == UInt8(ascii: "0") && (utf8[1] == UInt8(ascii: "x") || utf8[1] == UInt8(ascii: "X")) {
+            start = 2
+        } else if requirePrefix {
+            throw HexError(code: .missingPrefix, message: "hex string \(Self.excerpt(string)) does not start with 0x")
+        }
+        let digits = utf8.count - start
+        if digits % 2 != 0 {
+            throw HexError(code: .oddLength, message: "hex string \(Self.excerpt(string)) has an odd number of digits (\(digits))")
+        }
+        var out = [UInt8](repeating: 0, count: digits / 2)
+        var i = start
+        var o = 0
+        while i < utf8.count {
+            guard let hi = nibble(utf8[i]), let lo = nibble(utf8[i + 1]) else {
+                let bad = nibble(utf8[i]) == nil ? i : i + 1
+                let character = Character(Unicode.Scalar(utf8[bad]))
+                throw HexError(code: .invalidCharacter,
+                               message: "hex string \(Self.excerpt(string)) has an invalid character '\(character)' at position \(bad)")
+            }
+            out[o] = hi << 4 | lo
+            i += 2
+            o += 1
+        }
+        utf8.removeAll()
+        return out
+    }
+
+    /// Decodes a hex string that must hold exactly `count` bytes.
+    /// - Throws: `HexError` if the string is malformed or has the wrong length.
+    public static func decode(_ string: String, count: Int, requirePrefix: Bool = true) throws(HexError) -> [UInt8] {
+        let bytes = try decode(string, requirePrefix: requirePrefix)
+        guard bytes.count == count else {
+            throw HexError(code: .wrongLength,
+                           message: "hex string \(Self.excerpt(string)) holds \(bytes.count) bytes, expected \(count)")
+        }
+        return bytes
+    }
+
+    /// Encodes bytes as lower-case hex, with a `0x` prefix unless `prefix` is `false`.
+    public static func encode<S: Sequence<UInt8>>(_ bytes: S, prefix: Bool = true) -> String {
+        var out: [UInt8] = prefix ? [UInt8(ascii: "0"), UInt8(ascii: "x")] : []
+        out.reserveCapacity(out.count + bytes.underestimatedCount * 2)
+        for byte in bytes {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0f)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    @usableFromInline
+    static let digits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    @inline(__always)
+    static func nibble(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c &- UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c &- UInt8(ascii: "a") &+ 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c &- UInt8(ascii: "A") &+ 10
+        default: return nil
+        }
+    }
+
+    /// A short quote of user input for error messages (long inputs are cut).
+    static func excerpt(_ string: String) -> String {
+        string.count <= 24 ? "\"\(string)\"" : "\"\(string.prefix(20))…\" (\(string.count) characters)"
+    }
+}
+
+extension Array where Element == UInt8 {
+    /// The bytes as `0x`-prefixed lower-case hex.
+    public var hexString: String { Hex.encode(self) }
+}
+
+extension ArraySlice where Element == UInt8 {
+    /// The bytes as `0x`-prefixed lower-case hex.
+    public var hexString: String { Hex.encode(self) }
+}

@@ -1,0 +1,69 @@
+import Foundation
+import Testing
+@testable import Primitives
+
+@Suite("Keccak-256")
+struct KeccakTests {
+    @Test("crypto_vectors/keccak256.json: every vector", .enabled(if: Fixtures.available))
+    func vectors() throws {
+        let file = try Fixtures.json("crypto_vectors/keccak256.json") as! [String: Any]
+        let vectors = file["vectors"] as! [[String: Any]]
+        var counts = SuiteCounts(name: "crypto_vectors/keccak256")
+        for (index, vector) in vectors.enumerated() {
+            let input = try Self.input(of: vector, caseNumber: index / 2)
+            let expected = try Hash(hex: vector["hash"] as! String)
+            counts.record(Keccak256.hash(input) == expected, "vector \(index) (len \(input.count))")
+            // The same input fed in uneven pieces must give the same digest.
+            var hasher = Keccak256.Hasher()
+            var offset = 0
+            var step = 1
+            while offset < input.count {
+                let end = min(input.count, offset + step)
+                input[offset..<end].withUnsafeBytes { hasher.update($0) }
+                offset = end
+                step = step * 3 + 1
+            }
+            counts.record(hasher.finalize() == expected, "vector \(index) streamed (len \(input.count))")
+        }
+        counts.report()
+        #expect(counts.failed == 0)
+        #expect(counts.passed == 2 * vectors.count)
+    }
+
+    /// The vector's input: given inline, or (above 512 bytes) regenerated as the fixture describes: zeros, or
+    /// the concatenated SHA-256 digests of "oracles-<case>-<counter>", where each case is a (zeros, prng) pair.
+    static func input(of vector: [String: Any], caseNumber: Int) throws -> [UInt8] {
+        if let hex = vector["input"] as? String { return try Hex.decode(hex) }
+        let length = vector["len"] as! Int
+        if vector["kind"] as! String == "zeros" { return [UInt8](repeating: 0, count: length) }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(length + 32)
+        var counter = 0
+        while bytes.count < length {
+            bytes += SHA256.hash(Array("oracles-\(caseNumber)-\(counter)".utf8))
+            counter += 1
+        }
+        return Array(bytes.prefix(length))
+    }
+
+    @Test("SHA-256 known answers")
+    func sha256() {
+        #expect(SHA256.hash([UInt8]()).hexString == "0xe3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        #expect(SHA256.hash(Array("abc".utf8)).hexString == "0xba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SHA256.hash(Array("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq".utf8)).hexString
+                == "0x248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1")
+    }
+
+    @Test("Known digests across the block boundary")
+    func knownDigests() throws {
+        #expect(Keccak256.hash([UInt8]()).hexString == "0xc5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470")
+        #expect(Keccak256.hash(Array("abc".utf8)).hexString == "0x4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45")
+        // 135, 136 and 137 bytes straddle the 136-byte rate.
+        for length in [135, 136, 137, 272, 1000] {
+            let bytes = [UInt8](repeating: 0x61, count: length)
+            var hasher = Keccak256.Hasher()
+            bytes.withUnsafeBytes { hasher.update($0) }
+            #expect(hasher.finalize() == Keccak256.hash(bytes))
+        }
+    }
+}
