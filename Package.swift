@@ -2,13 +2,18 @@
 import PackageDescription
 
 // Lockstep: a synchronous-composability block builder for Ethereum rollups.
-// Modules follow DESIGN.md §2; lower layers never import upper ones.
+// Modules follow DESIGN.md §2; lower layers never import upper ones:
+//   lockstep → StateTestRunner → State → EVM → Primitives → C libraries.
+let hotPathSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
+
 let package = Package(
     name: "Lockstep",
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "lockstep", targets: ["lockstep"]),
         .library(name: "Primitives", targets: ["Primitives"]),
+        .library(name: "EVM", targets: ["EVM"]),
+        .library(name: "State", targets: ["State"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -21,18 +26,34 @@ let package = Package(
         .target(name: "CCurl",
                 linkerSettings: [.linkedLibrary("curl")]),
 
+        // U256, Address, Hash, hex, RLP, Keccak, SHA-256, secp256k1, transactions.
         .target(name: "Primitives",
                 dependencies: ["CSecp256k1"],
-                swiftSettings: [.unsafeFlags(["-enforce-exclusivity=unchecked"])]),
+                swiftSettings: hotPathSettings),
+        // Interpreter, gas, precompiles, journaled state, transaction processing.
+        .target(name: "EVM",
+                dependencies: ["Primitives", "CGMP"],
+                swiftSettings: hotPathSettings),
+        // Merkle-Patricia trie, state roots and proofs.
+        .target(name: "State",
+                dependencies: ["Primitives"],
+                swiftSettings: hotPathSettings),
+        // ethereum/tests and execution-spec-tests state-test runner, EIP-3155 traces.
+        .target(name: "StateTestRunner",
+                dependencies: ["EVM", "State", "Primitives"]),
 
         .executableTarget(name: "lockstep",
                           dependencies: [
-                              "Primitives", "CCurl", "CGMP",
+                              "Primitives", "EVM", "State", "StateTestRunner", "CCurl", "CGMP",
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                           ]),
 
         .testTarget(name: "PrimitivesTests",
                     dependencies: ["Primitives", "CCurl", "CGMP"]),
+        .testTarget(name: "EVMTests",
+                    dependencies: ["EVM", "StateTestRunner", "Primitives"]),
+        .testTarget(name: "StateTests",
+                    dependencies: ["State", "Primitives"]),
     ],
     swiftLanguageModes: [.v6]
 )

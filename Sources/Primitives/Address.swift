@@ -32,7 +32,7 @@ public struct Address: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
 
     /// The address in the low 20 bytes of a 256-bit word (as CALL, BALANCE and friends take it).
-    @inlinable
+    @inlinable @inline(__always)
     public init(word: U256) {
         var bytes = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
         self = Swift.withUnsafeMutableBytes(of: &bytes) { raw in
@@ -42,7 +42,7 @@ public struct Address: Hashable, Sendable, Comparable, CustomStringConvertible {
     }
 
     /// The address as a 256-bit word (zero-extended).
-    @inlinable
+    @inlinable @inline(__always)
     public var word: U256 {
         var bytes = (UInt64(0), UInt64(0), UInt64(0), UInt64(0))
         return Swift.withUnsafeMutableBytes(of: &bytes) { raw in

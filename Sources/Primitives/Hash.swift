@@ -93,7 +93,7 @@ public struct Hash: Hashable, Sendable, Comparable, CustomStringConvertible {
 
 extension Hash {
     /// The 32 bytes as a big-endian 256-bit word.
-    @inlinable
+    @inlinable @inline(__always)
     public var word: U256 {
         withUnsafeBytes { U256(bigEndian: $0.baseAddress!) }
     }

@@ -14,18 +14,18 @@ public struct U256: Hashable, Sendable, Comparable, CustomStringConvertible, Exp
     public var w3: UInt64
 
     /// Creates a word from its limbs, least significant first.
-    @inlinable
+    @inlinable @inline(__always)
     public init(w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64) {
         self.w0 = w0; self.w1 = w1; self.w2 = w2; self.w3 = w3
     }
 
     /// Creates a word from a 64-bit value.
-    @inlinable
+    @inlinable @inline(__always)
     public init(_ value: UInt64) {
         self.init(w0: value, w1: 0, w2: 0, w3: 0)
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public init(integerLiteral value: UInt64) {
         self.init(value)
     }
@@ -35,23 +35,23 @@ public struct U256: Hashable, Sendable, Comparable, CustomStringConvertible, Exp
     public static let max = U256(w0: .max, w1: .max, w2: .max, w3: .max)
 
     /// Whether the value is zero.
-    @inlinable
+    @inlinable @inline(__always)
     public var isZero: Bool { (w0 | w1 | w2 | w3) == 0 }
 
     /// The value as `UInt64` when it fits, else `nil`.
-    @inlinable
+    @inlinable @inline(__always)
     public var uint64: UInt64? { (w1 | w2 | w3) == 0 ? w0 : nil }
 
     /// The value clamped to `UInt64.max`: for sizes and offsets, where anything above is "too large" anyway.
-    @inlinable
+    @inlinable @inline(__always)
     public var clampedUInt64: UInt64 { (w1 | w2 | w3) == 0 ? w0 : .max }
 
     /// The number of significant bits (0 for zero).
-    @inlinable
+    @inlinable @inline(__always)
     public var bitWidth: Int { 256 - leadingZeroBitCount }
 
     /// The number of leading zero bits (256 for zero): the EVM's CLZ (EIP-7939).
-    @inlinable
+    @inlinable @inline(__always)
     public var leadingZeroBitCount: Int {
         if w3 != 0 { return w3.leadingZeroBitCount }
         if w2 != 0 { return 64 + w2.leadingZeroBitCount }
@@ -60,7 +60,7 @@ public struct U256: Hashable, Sendable, Comparable, CustomStringConvertible, Exp
     }
 
     /// Whether the top bit is set (negative in two's complement).
-    @inlinable
+    @inlinable @inline(__always)
     public var isNegative: Bool { w3 >> 63 != 0 }
 
     @inlinable
@@ -85,12 +85,12 @@ public struct U256: Hashable, Sendable, Comparable, CustomStringConvertible, Exp
 
     // MARK: Comparison
 
-    @inlinable
+    @inlinable @inline(__always)
     public static func == (lhs: U256, rhs: U256) -> Bool {
         ((lhs.w0 ^ rhs.w0) | (lhs.w1 ^ rhs.w1) | (lhs.w2 ^ rhs.w2) | (lhs.w3 ^ rhs.w3)) == 0
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public static func < (lhs: U256, rhs: U256) -> Bool {
         if lhs.w3 != rhs.w3 { return lhs.w3 < rhs.w3 }
         if lhs.w2 != rhs.w2 { return lhs.w2 < rhs.w2 }
@@ -99,7 +99,7 @@ public struct U256: Hashable, Sendable, Comparable, CustomStringConvertible, Exp
     }
 
     /// Signed (two's complement) less-than: the EVM's SLT.
-    @inlinable
+    @inlinable @inline(__always)
     public static func signedLessThan(_ lhs: U256, _ rhs: U256) -> Bool {
         let ln = lhs.isNegative, rn = rhs.isNegative
         if ln != rn { return ln }
@@ -108,22 +108,22 @@ public struct U256: Hashable, Sendable, Comparable, CustomStringConvertible, Exp
 
     // MARK: Bitwise
 
-    @inlinable
+    @inlinable @inline(__always)
     public static func & (lhs: U256, rhs: U256) -> U256 {
         U256(w0: lhs.w0 & rhs.w0, w1: lhs.w1 & rhs.w1, w2: lhs.w2 & rhs.w2, w3: lhs.w3 & rhs.w3)
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public static func | (lhs: U256, rhs: U256) -> U256 {
         U256(w0: lhs.w0 | rhs.w0, w1: lhs.w1 | rhs.w1, w2: lhs.w2 | rhs.w2, w3: lhs.w3 | rhs.w3)
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public static func ^ (lhs: U256, rhs: U256) -> U256 {
         U256(w0: lhs.w0 ^ rhs.w0, w1: lhs.w1 ^ rhs.w1, w2: lhs.w2 ^ rhs.w2, w3: lhs.w3 ^ rhs.w3)
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public static prefix func ~ (value: U256) -> U256 {
         U256(w0: ~value.w0, w1: ~value.w1, w2: ~value.w2, w3: ~value.w3)
     }
@@ -195,42 +195,36 @@ public struct U256: Hashable, Sendable, Comparable, CustomStringConvertible, Exp
 
     // MARK: Addition and subtraction
 
-    /// Sum and carry out.
-    @inlinable
+    /// Sum and carry out (branch-free carry chain).
+    @inlinable @inline(__always)
     public func addingReportingOverflow(_ rhs: U256) -> (partialValue: U256, overflow: Bool) {
         let (s0, c0) = w0.addingReportingOverflow(rhs.w0)
-        var (s1, c1) = w1.addingReportingOverflow(rhs.w1)
-        var c1b = false
-        if c0 { (s1, c1b) = s1.addingReportingOverflow(1) }
-        var (s2, c2) = w2.addingReportingOverflow(rhs.w2)
-        var c2b = false
-        if c1 || c1b { (s2, c2b) = s2.addingReportingOverflow(1) }
-        var (s3, c3) = w3.addingReportingOverflow(rhs.w3)
-        var c3b = false
-        if c2 || c2b { (s3, c3b) = s3.addingReportingOverflow(1) }
-        return (U256(w0: s0, w1: s1, w2: s2, w3: s3), c3 || c3b)
+        let (t1, c1a) = w1.addingReportingOverflow(rhs.w1)
+        let (s1, c1b) = t1.addingReportingOverflow(c0 ? 1 : 0)
+        let (t2, c2a) = w2.addingReportingOverflow(rhs.w2)
+        let (s2, c2b) = t2.addingReportingOverflow((c1a || c1b) ? 1 : 0)
+        let (t3, c3a) = w3.addingReportingOverflow(rhs.w3)
+        let (s3, c3b) = t3.addingReportingOverflow((c2a || c2b) ? 1 : 0)
+        return (U256(w0: s0, w1: s1, w2: s2, w3: s3), c3a || c3b)
     }
 
-    /// Difference and borrow out.
-    @inlinable
+    /// Difference and borrow out (branch-free borrow chain).
+    @inlinable @inline(__always)
     public func subtractingReportingOverflow(_ rhs: U256) -> (partialValue: U256, overflow: Bool) {
         let (d0, b0) = w0.subtractingReportingOverflow(rhs.w0)
-        var (d1, b1) = w1.subtractingReportingOverflow(rhs.w1)
-        var b1b = false
-        if b0 { (d1, b1b) = d1.subtractingReportingOverflow(1) }
-        var (d2, b2) = w2.subtractingReportingOverflow(rhs.w2)
-        var b2b = false
-        if b1 || b1b { (d2, b2b) = d2.subtractingReportingOverflow(1) }
-        var (d3, b3) = w3.subtractingReportingOverflow(rhs.w3)
-        var b3b = false
-        if b2 || b2b { (d3, b3b) = d3.subtractingReportingOverflow(1) }
-        return (U256(w0: d0, w1: d1, w2: d2, w3: d3), b3 || b3b)
+        let (t1, b1a) = w1.subtractingReportingOverflow(rhs.w1)
+        let (d1, b1b) = t1.subtractingReportingOverflow(b0 ? 1 : 0)
+        let (t2, b2a) = w2.subtractingReportingOverflow(rhs.w2)
+        let (d2, b2b) = t2.subtractingReportingOverflow((b1a || b1b) ? 1 : 0)
+        let (t3, b3a) = w3.subtractingReportingOverflow(rhs.w3)
+        let (d3, b3b) = t3.subtractingReportingOverflow((b2a || b2b) ? 1 : 0)
+        return (U256(w0: d0, w1: d1, w2: d2, w3: d3), b3a || b3b)
     }
 
-    @inlinable
+    @inlinable @inline(__always)
     public static func &+ (lhs: U256, rhs: U256) -> U256 { lhs.addingReportingOverflow(rhs).partialValue }
 
-    @inlinable
+    @inlinable @inline(__always)
     public static func &- (lhs: U256, rhs: U256) -> U256 { lhs.subtractingReportingOverflow(rhs).partialValue }
 
     @inlinable
@@ -240,17 +234,17 @@ public struct U256: Hashable, Sendable, Comparable, CustomStringConvertible, Exp
     public static func &-= (lhs: inout U256, rhs: U256) { lhs = lhs &- rhs }
 
     /// Two's complement negation.
-    @inlinable
+    @inlinable @inline(__always)
     public var negated: U256 { U256.zero &- self }
 
     /// The absolute value of a two's complement word (MIN stays MIN).
-    @inlinable
+    @inlinable @inline(__always)
     public var magnitude: U256 { isNegative ? negated : self }
 
     // MARK: Multiplication
 
     /// The low 256 bits of the product (the EVM's MUL).
-    @inlinable
+    @inlinable @inline(__always)
     public static func &* (lhs: U256, rhs: U256) -> U256 {
         // Schoolbook over limbs, dropping every partial product at or above 2^256.
         var (h, r0) = lhs.w0.multipliedFullWidth(by: rhs.w0)
@@ -513,13 +507,13 @@ public struct U256: Hashable, Sendable, Comparable, CustomStringConvertible, Exp
     }
 
     /// Bytes needed to write the value (0 for zero): EXP's gas counts these for the exponent.
-    @inlinable
+    @inlinable @inline(__always)
     public var byteCount: Int { (bitWidth + 7) / 8 }
 
     // MARK: Bytes
 
     /// Reads 32 big-endian bytes from memory.
-    @inlinable
+    @inlinable @inline(__always)
     public init(bigEndian pointer: UnsafeRawPointer) {
         w3 = UInt64(bigEndian: pointer.loadUnaligned(fromByteOffset: 0, as: UInt64.self))
         w2 = UInt64(bigEndian: pointer.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
@@ -528,7 +522,7 @@ public struct U256: Hashable, Sendable, Comparable, CustomStringConvertible, Exp
     }
 
     /// Writes the 32 big-endian bytes to memory.
-    @inlinable
+    @inlinable @inline(__always)
     public func storeBigEndian(to pointer: UnsafeMutableRawPointer) {
         pointer.storeBytes(of: w3.bigEndian, toByteOffset: 0, as: UInt64.self)
         pointer.storeBytes(of: w2.bigEndian, toByteOffset: 8, as: UInt64.self)

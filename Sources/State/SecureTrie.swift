@@ -1,0 +1,55 @@
+import Primitives
+
+/// A Merkle-Patricia trie keyed by the Keccak-256 hash of each key, as Ethereum's state and storage tries are.
+///
+/// Hashing spreads keys evenly (the trie stays shallow whatever the keys) and fixes their length at 32 bytes.
+/// The trie cannot list the original keys: it only ever sees their hashes.
+public struct SecureTrie: Sendable {
+    /// The underlying trie, keyed by `keccak256(key)`.
+    public private(set) var trie: MerklePatriciaTrie
+
+    /// An empty trie.
+    public init() {
+        trie = MerklePatriciaTrie()
+    }
+
+    /// The number of keys stored.
+    public var count: Int { trie.count }
+
+    /// The value stored under `key`, or `nil` when absent.
+    public func get(key: [UInt8]) -> [UInt8]? {
+        trie.get(key: Keccak256.hash(key).bytes)
+    }
+
+    /// Stores `value` under `key`; an empty `value` deletes the key.
+    public mutating func update(key: [UInt8], value: [UInt8]) {
+        trie.update(key: Keccak256.hash(key).bytes, value: value)
+    }
+
+    /// Stores `value` under a key whose Keccak-256 hash the caller already has.
+    public mutating func update(hashedKey: Hash, value: [UInt8]) {
+        trie.update(key: hashedKey.bytes, value: value)
+    }
+
+    /// Removes `key`; does nothing when it is absent.
+    public mutating func delete(key: [UInt8]) {
+        trie.delete(key: Keccak256.hash(key).bytes)
+    }
+
+    /// The root hash, re-hashing only what changed since the last read.
+    public var rootHash: Hash {
+        mutating get { trie.rootHash }
+    }
+
+    /// A proof for `key` in the `eth_getProof` form (the path of `keccak256(key)`).
+    public func proof(key: [UInt8]) -> [[UInt8]] {
+        trie.proof(key: Keccak256.hash(key).bytes)
+    }
+
+    /// Verifies a proof for `key` (the unhashed key) against `root`.
+    /// - Returns: the value, or `nil` when the proof shows the key is absent.
+    /// - Throws: `TrieProofError` for a proof that does not verify.
+    public static func verifyProof(root: Hash, key: [UInt8], proof: [[UInt8]]) throws(TrieProofError) -> [UInt8]? {
+        try MerklePatriciaTrie.verifyProof(root: root, key: Keccak256.hash(key).bytes, proof: proof)
+    }
+}
