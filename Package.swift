@@ -34,9 +34,9 @@ let package = Package(
         .target(name: "EVM",
                 dependencies: ["Primitives", "CGMP"],
                 swiftSettings: hotPathSettings),
-        // Merkle-Patricia trie, state roots and proofs.
+        // Merkle-Patricia trie, state roots and proofs, forked (remote) state and copy-on-write overlays.
         .target(name: "State",
-                dependencies: ["Primitives"],
+                dependencies: ["EVM", "Primitives"],
                 swiftSettings: hotPathSettings),
         // ethereum/tests and execution-spec-tests state-test runner, EIP-3155 traces.
         .target(name: "StateTestRunner",

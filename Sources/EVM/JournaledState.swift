@@ -32,6 +32,13 @@ public protocol StateBackend: AnyObject {
     func blockHash(number: UInt64) -> Hash?
 }
 
+/// A backend whose reads can fail (remote state): after executing against it, callers check `failure` and
+/// discard the result when it is set, because the failed reads were answered with placeholder values.
+public protocol StateBackendFailure {
+    /// What failed first, or nil when every read succeeded.
+    var failure: String? { get }
+}
+
 /// One storage slot as execution sees it.
 @usableFromInline
 struct StorageSlot {
@@ -111,6 +118,14 @@ public struct AccountChange: Sendable {
     public var storage: [U256: U256]
     /// The account's previous storage was wiped before `storage` applies.
     public var storageCleared: Bool
+
+    public init(address: Address, info: AccountInfo?, code: [UInt8]?, storage: [U256: U256], storageCleared: Bool) {
+        self.address = address
+        self.info = info
+        self.code = code
+        self.storage = storage
+        self.storageCleared = storageCleared
+    }
 }
 
 /// Journaled world state for execution: caches what it reads from a `StateBackend`, records every change in a

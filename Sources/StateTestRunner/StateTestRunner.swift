@@ -28,6 +28,11 @@ public struct StateTestRunner: Sendable {
     public var nameFilter: String?
     /// Optional tracer factory for each executed case.
     public var makeTracer: (@Sendable () -> Tracer)?
+    /// Optional replacement for the backend a case executes against, given its in-memory pre-state: for example
+    /// forked state fetched over JSON-RPC from a server that serves the pre-state. The post-state root is still
+    /// computed from the pre-state plus the changes execution made, so every read must come through the
+    /// replacement. A backend that reports a failed read (`StateBackendFailure`) fails the case.
+    public var makeBackend: (@Sendable (InMemoryState) throws -> StateBackend)?
 
     /// Forks the runner executes; fixtures for other forks are ignored (not counted).
     public static let supportedForks: [Fork] = [.cancun, .prague, .osaka]
@@ -105,7 +110,8 @@ public struct StateTestRunner: Sendable {
             let expectedRoot = try Hash(hex: entry["hash"] as? String ?? "")
             let expectedLogs = try Hash(hex: entry["logs"] as? String ?? "")
             let expectException = entry["expectException"] as? String
-            let outcome = try test.execute(fork: fork, entry: entry, data: d, gas: g, value: v, tracer: makeTracer?())
+            let outcome = try test.execute(fork: fork, entry: entry, data: d, gas: g, value: v, tracer: makeTracer?(),
+                                           makeBackend: makeBackend)
             if outcome.unsupportedPrecompile {
                 result.status = .skipped
                 result.reason = "reaches a precompile that is not implemented yet (KZG or BLS12-381)"
@@ -200,7 +206,8 @@ struct ParsedStateTest {
             fork: fork)
     }
 
-    func execute(fork: Fork, entry: [String: Any], data: Int, gas: Int, value: Int, tracer: Tracer?) throws -> Outcome {
+    func execute(fork: Fork, entry: [String: Any], data: Int, gas: Int, value: Int, tracer: Tracer?,
+                 makeBackend: (@Sendable (InMemoryState) throws -> StateBackend)? = nil) throws -> Outcome {
         let backend = InMemoryState(accounts: pre)
         let block = try block(fork: fork)
         // BLOCKHASH in state tests: geth and the fillers use keccak of the decimal block number.
@@ -209,7 +216,8 @@ struct ParsedStateTest {
                 backend.blockHashes[n] = Keccak256.hash(Array(String(n).utf8))
             }
         }
-        let state = JournaledState(backend: backend)
+        let executionBackend = try makeBackend?(backend) ?? backend
+        let state = JournaledState(backend: executionBackend)
         var processor = TransactionProcessor(block: block)
         processor.tracer = tracer
 
@@ -231,6 +239,9 @@ struct ParsedStateTest {
             } catch {
                 invalid = "\(error)"
             }
+        }
+        if let failing = executionBackend as? StateBackendFailure, let failure = failing.failure {
+            throw StateTestError("state backend failed: \(failure)")
         }
         backend.apply(state.takeChanges())
         let root = Self.stateRoot(backend)

@@ -1,0 +1,100 @@
+#!/usr/bin/env python3
+"""A loopback JSON-RPC server that serves a state (accounts, code, storage) the way an Ethereum node does, so that
+Lockstep's forked state can be tested over real HTTP. Load a state with lockstep_setState(accounts, {number: hash}); then the standard reads
+answer from it: eth_getBalance, eth_getTransactionCount, eth_getCode, eth_getStorageAt, eth_getProof (only the
+account fields and storageHash presence), eth_getBlockByNumber (hash only), eth_chainId, eth_blockNumber.
+
+Prints the port on stdout, then serves until killed. Stdlib only."""
+import json, sys, threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+STATE = {"accounts": {}, "blockHashes": {}, "lock": threading.Lock(), "requests": 0}
+EMPTY_ROOT = "0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421"
+
+
+def norm(address):
+    return address.lower()
+
+
+def quantity(text):
+    return hex(int(text, 16)) if isinstance(text, str) else hex(text)
+
+
+def handle(request):
+    method, params = request.get("method"), request.get("params", [])
+    accounts = STATE["accounts"]
+    if method == "lockstep_setState":
+        with STATE["lock"]:
+            STATE["accounts"] = {norm(a): v for a, v in params[0].items()}
+            STATE["blockHashes"] = {int(n): h for n, h in (params[1] if len(params) > 1 else {}).items()}
+        return True
+    if method == "eth_chainId":
+        return "0x1"
+    if method == "eth_blockNumber":
+        return "0x1"
+    if method in ("eth_getBalance", "eth_getTransactionCount", "eth_getCode"):
+        account = accounts.get(norm(params[0]))
+        if method == "eth_getBalance":
+            return quantity(account["balance"]) if account else "0x0"
+        if method == "eth_getTransactionCount":
+            return quantity(account["nonce"]) if account else "0x0"
+        return account.get("code", "0x") if account else "0x"
+    if method == "eth_getStorageAt":
+        account = accounts.get(norm(params[0])) or {}
+        key = int(params[1], 16)
+        for slot, value in account.get("storage", {}).items():
+            if int(slot, 16) == key:
+                return "0x" + format(int(value, 16), "064x")
+        return "0x" + "0" * 64
+    if method == "eth_getProof":
+        account = accounts.get(norm(params[0]))
+        has_storage = bool(account) and any(int(v, 16) != 0 for v in account.get("storage", {}).values())
+        return {"address": params[0], "balance": quantity(account["balance"]) if account else "0x0",
+                "nonce": quantity(account["nonce"]) if account else "0x0",
+                "storageHash": "0x" + "11" * 32 if has_storage else EMPTY_ROOT,
+                "codeHash": None, "accountProof": [], "storageProof": []}
+    if method == "eth_getBlockByNumber":
+        number = int(params[0], 16)
+        block_hash = STATE["blockHashes"].get(number)
+        return {"number": hex(number), "hash": block_hash} if block_hash else None
+    raise KeyError(method)
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True
+
+    def log_message(self, *args):
+        pass
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        STATE["requests"] += 1
+        try:
+            request = json.loads(body)
+        except ValueError:
+            return self.reply({"jsonrpc": "2.0", "id": None, "error": {"code": -32700, "message": "parse error"}})
+        requests = request if isinstance(request, list) else [request]
+        responses = []
+        for item in requests:
+            try:
+                responses.append({"jsonrpc": "2.0", "id": item.get("id"), "result": handle(item)})
+            except KeyError as error:
+                responses.append({"jsonrpc": "2.0", "id": item.get("id"),
+                                  "error": {"code": -32601, "message": f"method not found: {error}"}})
+        self.reply(responses if isinstance(request, list) else responses[0])
+
+    def reply(self, payload):
+        data = json.dumps(payload).encode()
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+
+if __name__ == "__main__":
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server.daemon_threads = True
+    print(server.server_address[1], flush=True)
+    server.serve_forever()
