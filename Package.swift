@@ -26,9 +26,11 @@ let package = Package(
         .target(name: "CCurl",
                 linkerSettings: [.linkedLibrary("curl")]),
 
+        // Header-only C helpers for hot arithmetic Swift cannot express as one instruction (divq).
+        .target(name: "CPrimitivesSupport"),
         // U256, Address, Hash, hex, RLP, Keccak, SHA-256, secp256k1, transactions.
         .target(name: "Primitives",
-                dependencies: ["CSecp256k1"],
+                dependencies: ["CSecp256k1", "CPrimitivesSupport"],
                 swiftSettings: hotPathSettings),
         // Interpreter, gas, precompiles, journaled state, transaction processing.
         .target(name: "EVM",

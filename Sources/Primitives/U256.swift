@@ -1,3 +1,5 @@
+import CPrimitivesSupport
+
 /// An unsigned 256-bit integer as four 64-bit limbs, least significant first: the EVM word.
 ///
 /// Arithmetic wraps modulo 2^256 (`&+`, `&-`, `&*`), as the EVM does; division by zero yields zero, as the EVM does.
@@ -313,7 +315,8 @@ public struct U256: Hashable, Sendable, Comparable, CustomStringConvertible, Exp
             var q = U256.zero
             var r: UInt64 = 0
             for i in stride(from: 3, through: 0, by: -1) {
-                let (qi, ri) = d.dividingFullWidth((r, self[limb: i]))
+                var ri: UInt64 = 0
+                let qi = lockstep_divide_128_by_64(r, self[limb: i], d, &ri)
                 q[limb: i] = qi
                 r = ri
             }
@@ -366,14 +369,14 @@ public struct U256: Hashable, Sendable, Comparable, CustomStringConvertible, Exp
         while j >= 0 {
             // Estimate the quotient digit from the top two limbs, then correct it (at most twice).
             var qhat: UInt64
-            var rhat: UInt64
+            var rhat: UInt64 = 0
             var rhatOverflow = false
             if u[j + n] >= vTop {
                 qhat = .max
                 (rhat, rhatOverflow) = u[j + n - 1].addingReportingOverflow(vTop)
                 // u[j+n] == vTop here: qhat·vTop = (vTop << 64) - vTop, so rhat = u[j+n-1] + vTop.
             } else {
-                (qhat, rhat) = vTop.dividingFullWidth((u[j + n], u[j + n - 1]))
+                qhat = lockstep_divide_128_by_64(u[j + n], u[j + n - 1], vTop, &rhat)
             }
             while !rhatOverflow {
                 let (ph, pl) = qhat.multipliedFullWidth(by: vNext)
@@ -478,7 +481,9 @@ public struct U256: Hashable, Sendable, Comparable, CustomStringConvertible, Exp
             if n == 1 {
                 var r: UInt64 = 0
                 for i in stride(from: uCount - 1, through: 0, by: -1) {
-                    r = m.w0.dividingFullWidth((r, up[i])).remainder
+                    var rest: UInt64 = 0
+                    _ = lockstep_divide_128_by_64(r, up[i], m.w0, &rest)
+                    r = rest
                 }
                 return U256(r)
             }
