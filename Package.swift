@@ -3,7 +3,7 @@ import PackageDescription
 
 // Lockstep: a synchronous-composability block builder for Ethereum rollups.
 // Modules follow DESIGN.md §2; lower layers never import upper ones:
-//   lockstep → StateTestRunner → State → EVM → Primitives → C libraries.
+//   lockstep → StateTestRunner → Store → State → EVM / JSONRPCClient → Primitives → C libraries.
 let hotPathSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
 
 let package = Package(
@@ -14,6 +14,8 @@ let package = Package(
         .library(name: "Primitives", targets: ["Primitives"]),
         .library(name: "EVM", targets: ["EVM"]),
         .library(name: "State", targets: ["State"]),
+        .library(name: "JSONRPCClient", targets: ["JSONRPCClient"]),
+        .library(name: "Store", targets: ["Store"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -23,6 +25,7 @@ let package = Package(
         .systemLibrary(name: "CSecp256k1", pkgConfig: "libsecp256k1",
                        providers: [.apt(["libsecp256k1-dev"])]),
         .systemLibrary(name: "CGMP", providers: [.apt(["libgmp-dev"])]),
+        .systemLibrary(name: "CSQLite", providers: [.apt(["libsqlite3-dev"])]),
         .target(name: "CCurl",
                 linkerSettings: [.linkedLibrary("curl")]),
 
@@ -38,15 +41,21 @@ let package = Package(
                 swiftSettings: hotPathSettings),
         // Merkle-Patricia trie, state roots and proofs, forked (remote) state and copy-on-write overlays.
         .target(name: "State",
-                dependencies: ["EVM", "Primitives"],
+                dependencies: ["EVM", "JSONRPCClient", "Primitives"],
                 swiftSettings: hotPathSettings),
+        // JSON-RPC 2.0 client over libcurl: batching, keep-alive, deadlines, retries.
+        .target(name: "JSONRPCClient",
+                dependencies: ["CCurl", "Primitives"]),
+        // Durable chain store on SQLite (WAL): flat state, blocks, atomic commit per block.
+        .target(name: "Store",
+                dependencies: ["CSQLite", "EVM", "State", "Primitives"]),
         // ethereum/tests and execution-spec-tests state-test runner, EIP-3155 traces.
         .target(name: "StateTestRunner",
                 dependencies: ["EVM", "State", "Primitives"]),
 
         .executableTarget(name: "lockstep",
                           dependencies: [
-                              "Primitives", "EVM", "State", "StateTestRunner", "CCurl", "CGMP",
+                              "Primitives", "EVM", "State", "Store", "JSONRPCClient", "StateTestRunner", "CCurl", "CGMP",
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                           ]),
 
@@ -55,7 +64,11 @@ let package = Package(
         .testTarget(name: "EVMTests",
                     dependencies: ["EVM", "StateTestRunner", "Primitives"]),
         .testTarget(name: "StateTests",
-                    dependencies: ["State", "Primitives"]),
+                    dependencies: ["State", "EVM", "StateTestRunner", "JSONRPCClient", "Primitives"]),
+        .testTarget(name: "JSONRPCClientTests",
+                    dependencies: ["JSONRPCClient", "Primitives"]),
+        .testTarget(name: "StoreTests",
+                    dependencies: ["Store", "State", "EVM", "Primitives"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -70,11 +70,24 @@ final class AccountState {
     /// Changed since the last commit.
     @usableFromInline var dirty = false
 
+    /// Whether the fields hold the backend's values; an account only warmed (precompiles, access lists) is not
+    /// fetched until something reads it, so forked state does not pay a remote read for warming.
+    @usableFromInline var loaded = true
+
     init(info: AccountInfo?) {
         exists = info != nil
         nonce = info?.nonce ?? 0
         balance = info?.balance ?? .zero
         codeHash = info?.codeHash ?? AccountInfo.emptyCodeHash
+    }
+
+    /// Fills the fields from the backend's answer.
+    func fill(_ info: AccountInfo?) {
+        exists = info != nil
+        nonce = info?.nonce ?? 0
+        balance = info?.balance ?? .zero
+        codeHash = info?.codeHash ?? AccountInfo.emptyCodeHash
+        loaded = true
     }
 
     /// EIP-161: no code, zero nonce, zero balance.
@@ -189,6 +202,7 @@ public final class JournaledState {
         // Execution touches the running contract over and over: one comparison beats a hash lookup.
         if address == lastAddress, let account = lastAccount { return account }
         let account = accounts[address] ?? loadSlow(address)
+        if !account.loaded { account.fill(backend.account(address)) }
         lastAddress = address
         lastAccount = account
         return account
@@ -334,7 +348,14 @@ public final class JournaledState {
 
     /// Marks the account warm; returns whether it was cold before.
     public func warmAccount(_ address: Address) -> Bool {
-        let account = load(address)
+        let account: AccountState
+        if let known = accounts[address] {
+            account = known
+        } else {
+            account = AccountState(info: nil)
+            account.loaded = false
+            accounts[address] = account
+        }
         if account.warm { return false }
         account.warm = true
         journal.append(.warmAccount(address))

@@ -8,6 +8,10 @@ import Primitives
 ///
 /// Keys are arbitrary byte strings and values non-empty byte strings: storing an empty value deletes the key, as
 /// in Ethereum, where a key with an empty value is absent.
+///
+/// A trie built from proofs (`init(root:proofNodes:)`, for stateless execution) is *partial*: subtrees the proofs
+/// did not cover are known only by their hash. Use the throwing operations (`getThrowing`, `updateThrowing`,
+/// `deleteThrowing`) on it, which report a node the proofs lack instead of returning `nil` or doing nothing.
 public struct MerklePatriciaTrie: Sendable {
     /// The node arena; freed slots are recycled through `freeSlots`.
     var nodes: [TrieNode]
@@ -18,9 +22,11 @@ public struct MerklePatriciaTrie: Sendable {
     var freeSlots: [Int32]
     /// The root node's index, or `TrieNode.none` for the empty trie.
     var root: Int32
+    /// The number of unresolved (hash-only) nodes; 0 for a trie not built from proofs. They are never freed.
+    var unresolvedCount: Int
 
-    /// The number of keys stored.
-    public private(set) var count: Int
+    /// The number of keys stored; for a partial trie, only the keys in its resolved nodes.
+    public internal(set) var count: Int
 
     /// An empty trie, whose root hash is `MerklePatriciaTrie.emptyRootHash`.
     public init() {
@@ -28,50 +34,40 @@ public struct MerklePatriciaTrie: Sendable {
         references = []
         freeSlots = []
         root = TrieNode.none
+        unresolvedCount = 0
         count = 0
     }
 
     /// Whether the trie holds no keys.
     public var isEmpty: Bool { root == TrieNode.none }
 
+    /// Whether the trie holds subtrees known only by their hash (it was built from proofs that did not cover
+    /// everything). Reads and writes that reach such a subtree fail.
+    public var isPartial: Bool { unresolvedCount != 0 }
+
     // MARK: - Lookup
 
     /// The value stored under `key`, or `nil` when the key is absent.
+    ///
+    /// On a partial trie this is also `nil` when the key's path runs into a node the proofs did not provide;
+    /// `getThrowing(key:)` tells the two apart.
     public func get(key: [UInt8]) -> [UInt8]? {
-        let nibbles = KeyNibbles(bytes: key)
-        var index = root
-        var depth = 0
-        while index != TrieNode.none {
-            let i = Int(index)
-            switch nodes[i].kind {
-            case .leaf:
-                let path = nodes[i].path
-                guard nibbles.count - depth == path.count,
-                      nibbles.commonPrefixLength(with: path, from: depth) == path.count else { return nil }
-                return nodes[i].value
-            case .extension:
-                let path = nodes[i].path
-                guard nibbles.commonPrefixLength(with: path, from: depth) == path.count else { return nil }
-                depth += path.count
-                index = nodes[i].child
-            case .branch:
-                if depth == nibbles.count {
-                    return nodes[i].value.isEmpty ? nil : nodes[i].value
-                }
-                index = nodes[i].children[Int(nibbles[depth])]
-                depth += 1
-            }
-        }
-        return nil
+        try? getThrowing(key: key)
     }
 
     // MARK: - Mutation
 
     /// Stores `value` under `key`, replacing any previous value; an empty `value` deletes the key.
+    ///
+    /// On a partial trie an update that needs a node the proofs did not provide leaves the trie unchanged;
+    /// `updateThrowing(key:value:)` reports it.
     public mutating func update(key: [UInt8], value: [UInt8]) {
         if value.isEmpty {
             delete(key: key)
             return
+        }
+        if unresolvedCount != 0 {
+            guard (try? checkResolved(key: key, forDeletion: false)) != nil else { return }
         }
         var added = false
         root = insert(into: root, key: KeyNibbles(bytes: key), depth: 0, value: value, added: &added)
@@ -79,7 +75,13 @@ public struct MerklePatriciaTrie: Sendable {
     }
 
     /// Removes `key` and its value; does nothing when the key is absent.
+    ///
+    /// On a partial trie a deletion that needs a node the proofs did not provide leaves the trie unchanged;
+    /// `deleteThrowing(key:)` reports it.
     public mutating func delete(key: [UInt8]) {
+        if unresolvedCount != 0 {
+            guard (try? checkResolved(key: key, forDeletion: true)) != nil else { return }
+        }
         var removed = false
         root = remove(from: root, key: KeyNibbles(bytes: key), depth: 0, removed: &removed)
         if removed { count -= 1 }
@@ -87,6 +89,7 @@ public struct MerklePatriciaTrie: Sendable {
 
     /// Inserts into the subtree at `index`, whose path so far matches `key` up to `depth`, and returns the index of
     /// the subtree's new top node (a split replaces a leaf or extension with a branch, possibly under an extension).
+    /// Callers on a partial trie first check with `checkResolved` that the path holds no unresolved node.
     private mutating func insert(into index: Int32, key: KeyNibbles, depth: Int, value: [UInt8],
                                  added: inout Bool) -> Int32 {
         if index == TrieNode.none {
@@ -94,9 +97,12 @@ public struct MerklePatriciaTrie: Sendable {
             return allocate(.leaf(path: key.suffix(from: depth), value: value))
         }
         let i = Int(index)
-        references[i] = .invalid
         switch nodes[i].kind {
+        case .unresolved:
+            // Excluded by `checkResolved`; should it happen, leave the subtree (and its hash) untouched.
+            return index
         case .branch:
+            references[i] = .invalid
             if depth == key.count {
                 if nodes[i].value.isEmpty { added = true }
                 nodes[i].value = value
@@ -109,6 +115,7 @@ public struct MerklePatriciaTrie: Sendable {
             return index
 
         case .leaf:
+            references[i] = .invalid
             let pathCount = nodes[i].path.count
             let matched = key.commonPrefixLength(with: nodes[i].path, from: depth)
             let remaining = key.count - depth
@@ -139,6 +146,7 @@ public struct MerklePatriciaTrie: Sendable {
             return allocate(.extension(path: key.slice(depth, depth + matched), child: branchIndex))
 
         case .extension:
+            references[i] = .invalid
             let pathCount = nodes[i].path.count
             let matched = key.commonPrefixLength(with: nodes[i].path, from: depth)
             if matched == pathCount {
@@ -174,11 +182,15 @@ public struct MerklePatriciaTrie: Sendable {
 
     /// Removes `key` from the subtree at `index` and returns the subtree's new top node, collapsing nodes so the
     /// trie stays canonical: no branch with fewer than two entries, no extension above anything but a branch.
-    /// Leaves the subtree (and its cached hashes) untouched when the key is absent.
+    /// Leaves the subtree (and its cached hashes) untouched when the key is absent. Callers on a partial trie first
+    /// check with `checkResolved` that neither the path nor a collapse needs an unresolved node.
     private mutating func remove(from index: Int32, key: KeyNibbles, depth: Int, removed: inout Bool) -> Int32 {
         if index == TrieNode.none { return index }
         let i = Int(index)
         switch nodes[i].kind {
+        case .unresolved:
+            // Excluded by `checkResolved`; should it happen, treat the key as absent and change nothing.
+            return index
         case .leaf:
             let path = nodes[i].path
             guard key.count - depth == path.count,
@@ -246,6 +258,10 @@ public struct MerklePatriciaTrie: Sendable {
         let child = nodes[i].children[onlyNibble]
         let c = Int(child)
         switch nodes[c].kind {
+        case .unresolved:
+            // The merged node would need the child's kind and path. `checkResolved` rejects such deletions first
+            // (`TrieProofError.missingSibling`); should one get here, keep the one-child branch rather than guess.
+            return index
         case .leaf, .extension:
             // Fold the branch's nibble into the child's path.
             nodes[c].path.insert(UInt8(onlyNibble), at: 0)

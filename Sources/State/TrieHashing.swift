@@ -31,6 +31,11 @@ extension MerklePatriciaTrie {
         let cached = references[i]
         if cached.isValid { return cached }
         switch nodes[i].kind {
+        case .unresolved:
+            // Its reference is set at creation and never invalidated; restore it from the stored hash regardless.
+            let reference = NodeReference(storage: nodes[i].unresolvedHash, count: 32)
+            references[i] = reference
+            return reference
         case .leaf:
             break
         case .extension:
@@ -54,7 +59,7 @@ extension MerklePatriciaTrie {
                 kinds |= nodes[Int(nodes[i].children[pending.trailingZeroBitCount])].kind.rawValue
                 pending &= pending &- 1
             }
-            precondition(kinds < 4, "node kind raw values are 0, 1 and 2, so their OR is below 4")
+            precondition(kinds < 4, "node kind raw values are 0 to 3, so their OR is below 4")
             while dirtyChildren != 0 {
                 let nibble = dirtyChildren.trailingZeroBitCount
                 _ = updateReference(of: nodes[i].children[nibble], scratch: &scratch)
@@ -71,12 +76,16 @@ extension MerklePatriciaTrie {
     func reference(of index: Int32) -> NodeReference {
         let cached = references[Int(index)]
         if cached.isValid { return cached }
+        if nodes[Int(index)].kind == .unresolved {
+            return NodeReference(storage: nodes[Int(index)].unresolvedHash, count: 32)
+        }
         var scratch: [UInt8] = []
         encode(node: index, into: &scratch) { reference(of: $0) }
         return scratch.withUnsafeBytes { NodeReference(encoding: $0) }
     }
 
-    /// The complete RLP encoding of the node at `index`, as it appears in proofs.
+    /// The complete RLP encoding of the node at `index`, as it appears in proofs (empty for an unresolved node,
+    /// whose encoding the trie does not know).
     func encoding(of index: Int32) -> [UInt8] {
         var output: [UInt8] = []
         encode(node: index, into: &output) { reference(of: $0) }
@@ -91,6 +100,10 @@ extension MerklePatriciaTrie {
         output.removeAll(keepingCapacity: true)
         let i = Int(index)
         switch nodes[i].kind {
+        case .unresolved:
+            // Only the hash is known. Callers take an unresolved node's reference from the cache (always valid)
+            // and never ask for its encoding; leave the output empty.
+            break
         case .leaf:
             let pathLength = Nibbles.hexPrefixLength(nibbleCount: nodes[i].path.count)
             let pathItem = Self.hexPrefixItemLength(pathLength)

@@ -1,3 +1,5 @@
+// On a partial trie (built from proofs) these walks see only the resolved nodes: an unresolved subtree counts as
+// empty, so they may miss keys. A stateless verifier only reads, writes and hashes; it does not iterate.
 extension MerklePatriciaTrie {
     /// The smallest stored key strictly greater than `key` in byte-wise lexicographic order, or `nil` when there is
     /// none. `key` itself need not be stored.
@@ -30,6 +32,8 @@ extension MerklePatriciaTrie {
         let mark = prefix.count
         defer { prefix.removeSubrange(mark...) }
         switch node.kind {
+        case .unresolved:
+            return
         case .leaf:
             prefix.append(contentsOf: node.path)
             result.append((Nibbles.packed(prefix), node.value))
@@ -52,6 +56,8 @@ extension MerklePatriciaTrie {
         guard index != TrieNode.none else { return nil }
         let node = nodes[Int(index)]
         switch node.kind {
+        case .unresolved:
+            return nil
         case .leaf, .extension:
             switch Self.compare(path: node.path, key: key, from: depth) {
             case .less:
@@ -97,6 +103,8 @@ extension MerklePatriciaTrie {
         guard index != TrieNode.none else { return nil }
         let node = nodes[Int(index)]
         switch node.kind {
+        case .unresolved:
+            return nil
         case .leaf, .extension:
             switch Self.compare(path: node.path, key: key, from: depth) {
             case .greater, .keyEndsInside:
@@ -139,6 +147,8 @@ extension MerklePatriciaTrie {
         while index != TrieNode.none {
             let node = nodes[Int(index)]
             switch node.kind {
+            case .unresolved:
+                return nil
             case .leaf:
                 return prefix + node.path
             case .extension:
@@ -159,6 +169,8 @@ extension MerklePatriciaTrie {
         while index != TrieNode.none {
             let node = nodes[Int(index)]
             switch node.kind {
+            case .unresolved:
+                return nil
             case .leaf:
                 return prefix + node.path
             case .extension:

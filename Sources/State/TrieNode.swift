@@ -2,7 +2,7 @@ import Primitives
 
 /// One node of the in-memory trie, stored by index in the trie's node arena.
 ///
-/// A single struct covers the three node kinds so the arena is one flat array; the fields a kind does not use stay
+/// A single struct covers the node kinds so the arena is one flat array; the fields a kind does not use stay
 /// empty. Children are arena indices, `TrieNode.none` (-1) for an empty slot.
 struct TrieNode: Sendable {
     /// The three node kinds of the Merkle-Patricia trie (Yellow Paper, appendix D).
@@ -13,6 +13,10 @@ struct TrieNode: Sendable {
         case `extension`
         /// `[child0 … child15, value]`: one child per next nibble, and the value of the key that ends here.
         case branch
+        /// A subtree known only by the 32-byte hash its parent commits to, as in a trie built from proofs (a
+        /// stateless witness): `value` holds the hash. Its reference is set when it is created and never changes,
+        /// since nothing below it can be read or written.
+        case unresolved
     }
 
     /// The index that marks an empty child slot or an empty trie.
@@ -42,6 +46,16 @@ struct TrieNode: Sendable {
     /// A branch with no children and no value yet.
     static func branch() -> TrieNode {
         TrieNode(kind: .branch, path: [], value: [], children: BranchChildren())
+    }
+
+    /// A subtree the trie knows only by `hash`.
+    static func unresolved(hash: Hash) -> TrieNode {
+        TrieNode(kind: .unresolved, path: [], value: hash.bytes, children: BranchChildren())
+    }
+
+    /// An unresolved node's hash; meaningless for the other kinds.
+    var unresolvedHash: Hash {
+        Hash(bytes: value) ?? .zero
     }
 
     /// An extension's child.

@@ -1,29 +1,48 @@
 import Primitives
 
-/// A Merkle proof that does not verify against the claimed root, with the reason and the offending proof element.
+/// A Merkle proof that does not verify against the claimed root, or a partial trie (built from a stateless
+/// witness) that lacks a node an operation needs; with the reason and where it happened.
 public struct TrieProofError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The category of the failure.
     public struct Code: Hashable, Sendable {
         let raw: UInt8
         /// A proof element's hash is not the hash its parent (or the root) commits to.
         public static let hashMismatch = Code(raw: 0)
-        /// The path continues through a hashed node, but the proof has no more elements.
+        /// The path continues through a hashed node, but the proof has no more elements; for a partial trie, the
+        /// key's path runs into a node the witness did not provide.
         public static let missingNode = Code(raw: 1)
         /// A proof element is not valid RLP, or not a well-formed leaf, extension or branch.
         public static let malformedNode = Code(raw: 2)
         /// The key was resolved before the last proof element: the remaining elements prove nothing.
         public static let unusedNodes = Code(raw: 3)
+        /// Deleting a key from a partial trie leaves a branch with one child, which must be merged into the
+        /// branch's place, but the witness did not provide that child (its kind and path are unknown).
+        public static let missingSibling = Code(raw: 4)
     }
 
     /// The category of the failure.
     public let code: Code
-    /// Index of the proof element where verification failed.
+    /// Index of the proof element where verification failed (for a partial trie: of the node in `proofNodes`
+    /// that is malformed; 0 for a missing node, which has no index).
     public let proofIndex: Int
     /// What was wrong.
     public let message: String
+    /// For a node a partial trie lacks (`missingNode`, `missingSibling`): the node's position as nibbles from the
+    /// root. `nil` for errors in a proof.
+    public let nodePath: [UInt8]?
 
-    /// The message with the element index, e.g. "invalid trie proof at element 2: node hashes to …".
-    public var description: String { "invalid trie proof at element \(proofIndex): \(message)" }
+    init(code: Code, proofIndex: Int, message: String, nodePath: [UInt8]? = nil) {
+        self.code = code
+        self.proofIndex = proofIndex
+        self.message = message
+        self.nodePath = nodePath
+    }
+
+    /// The message with its context, e.g. "invalid trie proof at element 2: node hashes to …" or "incomplete
+    /// witness: the witness lacks node 0x… at path 0x1a2, needed for key 0x…".
+    public var description: String {
+        nodePath == nil ? "invalid trie proof at element \(proofIndex): \(message)" : "incomplete witness: \(message)"
+    }
 }
 
 extension MerklePatriciaTrie {
@@ -32,6 +51,7 @@ extension MerklePatriciaTrie {
     /// embeds them. The proof shows either the value or, ending where the path leaves the trie, its absence.
     ///
     /// Dirty nodes are encoded on the fly, so reading `rootHash` first makes this cheaper after many updates.
+    /// On a partial trie the proof stops before the first unresolved node (and then does not verify).
     public func proof(key: [UInt8]) -> [[UInt8]] {
         var proof: [[UInt8]] = []
         let nibbles = KeyNibbles(bytes: key)
@@ -39,10 +59,11 @@ extension MerklePatriciaTrie {
         var depth = 0
         while index != TrieNode.none {
             let i = Int(index)
+            if nodes[i].kind == .unresolved { return proof }
             let encoded = encoding(of: index)
             if index == root || encoded.count >= 32 { proof.append(encoded) }
             switch nodes[i].kind {
-            case .leaf:
+            case .leaf, .unresolved:
                 return proof
             case .extension:
                 let path = nodes[i].path

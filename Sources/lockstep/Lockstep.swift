@@ -11,7 +11,7 @@ struct Lockstep: ParsableCommand {
             The devnet, sequencer, builder and JSON-RPC server are being built (see the README for status).
             """,
         version: LockstepVersion.string,
-        subcommands: [VersionCommand.self, TransactionCommand.self, StateTestCommand.self, BenchCommand.self]
+        subcommands: [VersionCommand.self, TransactionCommand.self, StateTestCommand.self, CallCommand.self, BenchCommand.self]
     )
 }
 

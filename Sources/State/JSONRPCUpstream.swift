@@ -1,0 +1,102 @@
+import EVM
+import JSONRPCClient
+import Primitives
+
+/// Forked-state reads from an Ethereum node over JSON-RPC (libcurl), pinned at one block.
+///
+/// An account is one batched round trip (`eth_getBalance`, `eth_getTransactionCount`, `eth_getCode`); slots are
+/// `eth_getStorageAt`, batched when several are asked at once. Every answer is type-checked: a node that answers
+/// with the wrong shape is an error, never a zero.
+public struct JSONRPCUpstream: UpstreamStateProvider {
+    /// The client (thread-safe, connection-reusing).
+    public let client: JSONRPCClient
+    /// The pinned block, as a JSON-RPC block tag.
+    public let block: String
+    /// Per-read deadline.
+    public let deadlineMilliseconds: Int
+
+    /// Reads state at block `blockNumber` through `client`.
+    public init(client: JSONRPCClient, blockNumber: UInt64, deadlineMilliseconds: Int = 10_000) {
+        self.client = client
+        self.block = U256(blockNumber).hexString
+        self.deadlineMilliseconds = deadlineMilliseconds
+    }
+
+    /// A malformed answer from the upstream.
+    public struct MalformedAnswer: Error, CustomStringConvertible {
+        public let description: String
+    }
+
+    /// A hex quantity from an answer, or `MalformedAnswer` naming `what` was expected.
+    public static func word(_ value: JSONValue, _ what: String) throws -> U256 {
+        guard let text = value.stringValue, let word = try? U256(hex: text) else {
+            throw MalformedAnswer(description: "\(what): expected a hex quantity, got \(value)")
+        }
+        return word
+    }
+
+    /// Hex data from an answer, or `MalformedAnswer` naming `what` was expected.
+    public static func bytes(_ value: JSONValue, _ what: String) throws -> [UInt8] {
+        guard let text = value.stringValue, let bytes = try? Hex.decode(text) else {
+            throw MalformedAnswer(description: "\(what): expected hex data, got \(value)")
+        }
+        return bytes
+    }
+
+    public func account(_ address: Address) throws -> (info: AccountInfo?, code: [UInt8]) {
+        let target = JSONValue.string(address.hexString)
+        let results = try client.batch([
+            JSONRPCRequest("eth_getBalance", [target, .string(block)]),
+            JSONRPCRequest("eth_getTransactionCount", [target, .string(block)]),
+            JSONRPCRequest("eth_getCode", [target, .string(block)]),
+        ], deadlineMilliseconds: deadlineMilliseconds)
+        guard results.count == 3 else { throw MalformedAnswer(description: "account \(address): \(results.count) answers to 3 calls") }
+        let balance = try Self.word(try results[0].get(), "eth_getBalance \(address)")
+        let nonceWord = try Self.word(try results[1].get(), "eth_getTransactionCount \(address)")
+        let code = try Self.bytes(try results[2].get(), "eth_getCode \(address)")
+        guard let nonce = nonceWord.uint64 else {
+            throw MalformedAnswer(description: "eth_getTransactionCount \(address): nonce \(nonceWord) is above 2^64")
+        }
+        // JSON-RPC cannot tell an absent account from an empty one; EIP-161 treats them alike for execution.
+        if nonce == 0 && balance.isZero && code.isEmpty { return (nil, []) }
+        return (AccountInfo(nonce: nonce, balance: balance, codeHash: Keccak256.hash(code)), code)
+    }
+
+    public func storage(_ address: Address, _ key: U256) throws -> U256 {
+        let answer = try client.call("eth_getStorageAt", [.string(address.hexString), .string(key.hexString), .string(block)],
+                                     deadlineMilliseconds: deadlineMilliseconds)
+        return try Self.word(answer, "eth_getStorageAt \(address) \(key.hexString)")
+    }
+
+    public func storage(_ address: Address, _ keys: [U256]) throws -> [U256] {
+        let requests = keys.map {
+            JSONRPCRequest("eth_getStorageAt", [.string(address.hexString), .string($0.hexString), .string(block)])
+        }
+        let results = try client.batch(requests, deadlineMilliseconds: deadlineMilliseconds)
+        guard results.count == keys.count else {
+            throw MalformedAnswer(description: "storage of \(address): \(results.count) answers to \(keys.count) calls")
+        }
+        return try zip(keys, results).map { key, result in
+            try Self.word(try result.get(), "eth_getStorageAt \(address) \(key.hexString)")
+        }
+    }
+
+    public func hasStorage(_ address: Address) throws -> Bool {
+        let answer = try client.call("eth_getProof", [.string(address.hexString), .array([]), .string(block)],
+                                     deadlineMilliseconds: deadlineMilliseconds)
+        guard let root = answer["storageHash"]?.stringValue, let hash = try? Hash(hex: root) else {
+            throw MalformedAnswer(description: "eth_getProof \(address): no storageHash in \(answer)")
+        }
+        return hash != MerklePatriciaTrie.emptyRootHash
+    }
+
+    public func blockHash(number: UInt64) throws -> Hash? {
+        let answer = try client.call("eth_getBlockByNumber", [.string(U256(number).hexString), .bool(false)],
+                                     deadlineMilliseconds: deadlineMilliseconds)
+        if answer == .null { return nil }
+        guard let text = answer["hash"]?.stringValue, let hash = try? Hash(hex: text) else {
+            throw MalformedAnswer(description: "eth_getBlockByNumber \(number): no hash in \(answer)")
+        }
+        return hash
+    }
+}

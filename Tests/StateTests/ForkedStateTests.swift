@@ -1,0 +1,162 @@
+import EVM
+import Foundation
+import Primitives
+import Synchronization
+import Testing
+@testable import State
+
+/// An upstream that serves an in-memory state, counts its reads, can be slowed down (to make reads overlap) and can
+/// be told to fail.
+final class CountingUpstream: UpstreamStateProvider, @unchecked Sendable {
+    let state: InMemoryState
+    let reads = Mutex(0)
+    let delayMicroseconds: UInt32
+    let failing: Bool
+
+    init(state: InMemoryState, delayMicroseconds: UInt32 = 0, failing: Bool = false) {
+        self.state = state
+        self.delayMicroseconds = delayMicroseconds
+        self.failing = failing
+    }
+
+    struct Failure: Error, CustomStringConvertible {
+        var description: String { "HTTP 500 from upstream" }
+    }
+
+    func record() throws {
+        reads.withLock { $0 += 1 }
+        if delayMicroseconds > 0 { usleep(delayMicroseconds) }
+        if failing { throw Failure() }
+    }
+
+    func account(_ address: Address) throws -> (info: AccountInfo?, code: [UInt8]) {
+        try record()
+        let info = state.account(address)
+        return (info, info.flatMap { state.code(hash: $0.codeHash) } ?? [])
+    }
+
+    func storage(_ address: Address, _ key: U256) throws -> U256 {
+        try record()
+        return state.storage(address, key)
+    }
+
+    func storage(_ address: Address, _ keys: [U256]) throws -> [U256] {
+        try record()
+        return keys.map { state.storage(address, $0) }
+    }
+
+    func hasStorage(_ address: Address) throws -> Bool {
+        try record()
+        return state.hasStorage(address)
+    }
+
+    func blockHash(number: UInt64) throws -> Hash? {
+        try record()
+        return state.blockHash(number: number)
+    }
+}
+
+@Suite("Forked state and overlays")
+struct ForkedStateTests {
+    static let alice = try! Address(hex: "0x00000000000000000000000000000000000a11ce")
+    static let token = try! Address(hex: "0x0000000000000000000000000000000000007070")
+
+    static func base() -> InMemoryState {
+        InMemoryState(accounts: [
+            alice: .init(nonce: 3, balance: U256(1_000)),
+            token: .init(code: [0x60, 0x00, 0x54, 0x00], storage: [U256(1): U256(42), U256(2): U256(7)]),
+        ])
+    }
+
+    @Test("Reads come from the upstream once, then from the cache")
+    func caching() {
+        let upstream = CountingUpstream(state: Self.base())
+        let forked = ForkedState(provider: upstream)
+        #expect(forked.account(Self.alice)?.nonce == 3)
+        #expect(forked.account(Self.alice)?.balance == U256(1_000))
+        #expect(forked.storage(Self.token, U256(1)) == U256(42))
+        #expect(forked.storage(Self.token, U256(1)) == U256(42))
+        let tokenInfo = forked.account(Self.token)
+        #expect(tokenInfo.flatMap { forked.code(hash: $0.codeHash) } == [0x60, 0x00, 0x54, 0x00])
+        #expect(upstream.reads.withLock { $0 } == 3)
+        #expect(forked.remoteReads == 3)
+        #expect(forked.firstError == nil)
+    }
+
+    @Test("Identical reads in flight at once are coalesced into one upstream request")
+    func coalescing() {
+        let upstream = CountingUpstream(state: Self.base(), delayMicroseconds: 50_000)
+        let forked = ForkedState(provider: upstream)
+        DispatchQueue.concurrentPerform(iterations: 8) { _ in
+            #expect(forked.storage(Self.token, U256(2)) == U256(7))
+        }
+        #expect(upstream.reads.withLock { $0 } == 1)
+        #expect(forked.coalescedReads >= 1)
+    }
+
+    @Test("A failed remote read is recorded and surfaces as an error, never as a result")
+    func failures() {
+        let forked = ForkedState(provider: CountingUpstream(state: Self.base(), failing: true))
+        #expect(forked.account(Self.alice) == nil)
+        #expect(forked.failure?.contains("HTTP 500") == true)
+        #expect(throws: ForkedStateError.self) { try forked.throwIfFailed() }
+    }
+
+    @Test("The on-disk cache serves a second run without upstream reads")
+    func diskCache() throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("lockstep-fork-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let first = ForkedState(provider: CountingUpstream(state: Self.base()),
+                                diskCache: try ForkedStateDiskCache(directory: directory, chainId: 1, blockNumber: 9,
+                                                                    endpoint: "http://127.0.0.1:1"))
+        _ = first.account(Self.token)
+        _ = first.account(Self.alice)
+        _ = first.storage(Self.token, U256(1))
+        let upstream = CountingUpstream(state: Self.base())
+        let second = ForkedState(provider: upstream,
+                                 diskCache: try ForkedStateDiskCache(directory: directory, chainId: 1, blockNumber: 9,
+                                                                     endpoint: "http://127.0.0.1:1"))
+        #expect(second.account(Self.alice)?.balance == U256(1_000))
+        #expect(second.storage(Self.token, U256(1)) == U256(42))
+        #expect(second.account(Self.token).flatMap { second.code(hash: $0.codeHash) } == [0x60, 0x00, 0x54, 0x00])
+        #expect(upstream.reads.withLock { $0 } == 0)
+        // Another block is another file: nothing shared.
+        let other = ForkedState(provider: upstream,
+                                diskCache: try ForkedStateDiskCache(directory: directory, chainId: 1, blockNumber: 10,
+                                                                    endpoint: "http://127.0.0.1:1"))
+        _ = other.account(Self.alice)
+        #expect(upstream.reads.withLock { $0 } == 1)
+    }
+
+    @Test("Overlays keep writes to themselves, nest, discard and commit")
+    func overlays() {
+        let forked = ForkedState(provider: CountingUpstream(state: Self.base()))
+        let simulation = StateOverlay(parent: forked)
+        let state = JournaledState(backend: simulation)
+        state.setBalance(Self.alice, U256(5))
+        state.sstore(Self.token, U256(1), U256(99))
+        state.finishTransaction()
+        simulation.apply(state.takeChanges())
+        #expect(simulation.account(Self.alice)?.balance == U256(5))
+        #expect(simulation.storage(Self.token, U256(1)) == U256(99))
+        #expect(forked.account(Self.alice)?.balance == U256(1_000))
+        #expect(forked.storage(Self.token, U256(1)) == U256(42))
+
+        // A nested overlay that is discarded leaves its parent as it was.
+        let speculative = simulation.child()
+        speculative.apply([AccountChange(address: Self.alice, info: nil, code: nil, storage: [:], storageCleared: true)])
+        #expect(speculative.account(Self.alice) == nil)
+        #expect(simulation.account(Self.alice)?.balance == U256(5))
+
+        // A committed one folds into it.
+        let accepted = simulation.child()
+        accepted.apply([AccountChange(address: Self.token, info: forked.account(Self.token), code: nil,
+                                      storage: [U256(2): .zero], storageCleared: false)])
+        #expect(accepted.commit())
+        #expect(simulation.storage(Self.token, U256(2)) == .zero)
+        #expect(simulation.storage(Self.token, U256(1)) == U256(99))
+        // The shared base is never written.
+        #expect(!simulation.commit())
+        #expect(forked.storage(Self.token, U256(2)) == U256(7))
+    }
+}
