@@ -33,6 +33,9 @@ public struct StateTestRunner: Sendable {
     /// computed from the pre-state plus the changes execution made, so every read must come through the
     /// replacement. A backend that reports a failed read (`StateBackendFailure`) fails the case.
     public var makeBackend: (@Sendable (InMemoryState) throws -> StateBackend)?
+    /// Re-execute every case statelessly: record what execution reads, build an `ExecutionWitness` against the
+    /// pre-state root, execute again from the witness alone and take the post-state root from its partial tries.
+    public var viaWitness = false
 
     /// Forks the runner executes; fixtures for other forks are ignored (not counted).
     public static let supportedForks: [Fork] = [.cancun, .prague, .osaka]
@@ -110,8 +113,10 @@ public struct StateTestRunner: Sendable {
             let expectedRoot = try Hash(hex: entry["hash"] as? String ?? "")
             let expectedLogs = try Hash(hex: entry["logs"] as? String ?? "")
             let expectException = entry["expectException"] as? String
-            let outcome = try test.execute(fork: fork, entry: entry, data: d, gas: g, value: v, tracer: makeTracer?(),
-                                           makeBackend: makeBackend)
+            let outcome = viaWitness
+                ? try test.executeStatelessly(fork: fork, entry: entry, data: d, gas: g, value: v)
+                : try test.execute(fork: fork, entry: entry, data: d, gas: g, value: v, tracer: makeTracer?(),
+                                   makeBackend: makeBackend)
             if outcome.unsupportedPrecompile {
                 result.status = .skipped
                 result.reason = "reaches a precompile that is not implemented yet (KZG or BLS12-381)"
@@ -250,6 +255,48 @@ struct ParsedStateTest {
             tracer.emit("{\"stateRoot\": \"\(root)\"}\n")
         }
         return Outcome(root: root, logsHash: Log.hash(logs), invalid: invalid, unsupportedPrecompile: unsupported)
+    }
+
+    /// Executes once against the full pre-state while recording reads, builds the witness, then executes again
+    /// from the witness alone; the outcome's root is the stateless post-state root.
+    func executeStatelessly(fork: Fork, entry: [String: Any], data: Int, gas: Int, value: Int) throws -> Outcome {
+        let backend = InMemoryState(accounts: pre)
+        let block = try block(fork: fork)
+        if block.number > 0 {
+            for n in (block.number > 256 ? block.number - 256 : 0)..<block.number {
+                backend.blockHashes[n] = Keccak256.hash(Array(String(n).utf8))
+            }
+        }
+        let processor = TransactionProcessor(block: block)
+        let transaction = makeTransaction(entry: entry, data: data, gas: gas, value: value)
+
+        // 1. Execute with a recorder to learn the witness's keys.
+        let recorder = RecordingBackend(backend)
+        let recordingState = JournaledState(backend: recorder)
+        var invalid: String? = nil
+        if case .success(let (tx, sender)) = transaction {
+            do {
+                try checkChainId(tx)
+                _ = try processor.execute(tx, sender: sender, state: recordingState)
+            } catch {
+                invalid = "\(error)"
+            }
+        } else if case .failure(let error) = transaction {
+            invalid = error.description
+        }
+        let witness = WitnessBuilder.build(pre: backend, recorder: recorder, changes: recordingState.takeChanges())
+        if let invalid {
+            return Outcome(root: witness.stateRoot, logsHash: Log.hash([]), invalid: invalid, unsupportedPrecompile: false)
+        }
+
+        // 2. Execute again from the witness alone.
+        let stateless = try StatelessState(witness: witness)
+        let state = JournaledState(backend: stateless)
+        guard case .success(let (tx, sender)) = transaction else { throw StateTestError("unreachable") }
+        let receipt = try processor.execute(tx, sender: sender, state: state)
+        let root = try stateless.postStateRoot(applying: state.takeChanges())
+        return Outcome(root: root, logsHash: Log.hash(receipt.logs), invalid: nil,
+                       unsupportedPrecompile: receipt.reachedUnsupportedPrecompile)
     }
 
     func checkChainId(_ transaction: Transaction) throws {

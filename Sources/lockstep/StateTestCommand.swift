@@ -34,6 +34,9 @@ struct StateTestCommand: ParsableCommand {
     @Flag(name: .long, help: "Write an EIP-3155 trace of each case to standard error.")
     var trace = false
 
+    @Flag(name: .long, help: "Re-execute each case statelessly from an execution witness (proofs against the pre-state root).")
+    var stateless = false
+
     @Option(name: .long, help: "How many failing cases to list (default 50).")
     var showFailures = 50
 
@@ -54,6 +57,7 @@ struct StateTestCommand: ParsableCommand {
     func run() throws {
         var configured = StateTestRunner(forks: Set(fork.compactMap { Fork(name: $0) }), nameFilter: filter)
         if trace { configured.makeTracer = { EIP3155Tracer() } }
+        configured.viaWitness = stateless
         let runner = configured
         let files = paths.flatMap { StateTestRunner.files(at: $0) }
         let verbose = self.verbose
