@@ -85,11 +85,21 @@ struct ForkedStateTests {
 
     @Test("Identical reads in flight at once are coalesced into one upstream request")
     func coalescing() {
-        let upstream = CountingUpstream(state: Self.base(), delayMicroseconds: 50_000)
+        // The upstream takes 300 ms, so reads started by 8 dedicated threads overlap the first one.
+        let upstream = CountingUpstream(state: Self.base(), delayMicroseconds: 300_000)
         let forked = ForkedState(provider: upstream)
-        DispatchQueue.concurrentPerform(iterations: 8) { _ in
-            #expect(forked.storage(Self.token, U256(2)) == U256(7))
+        let done = DispatchGroup()
+        let values = Mutex<[U256]>([])
+        for _ in 0..<8 {
+            done.enter()
+            Thread {
+                let value = forked.storage(Self.token, U256(2))
+                values.withLock { $0.append(value) }
+                done.leave()
+            }.start()
         }
+        done.wait()
+        #expect(values.withLock { $0 } == [U256](repeating: U256(7), count: 8))
         #expect(upstream.reads.withLock { $0 } == 1)
         #expect(forked.coalescedReads >= 1)
     }
