@@ -59,12 +59,14 @@ let package = Package(
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                           ]),
 
+        // Locates ../shared/fixtures (or $LOCKSTEP_FIXTURES) for every conformance suite.
+        .target(name: "FixtureSupport", path: "Tests/FixtureSupport"),
         .testTarget(name: "PrimitivesTests",
-                    dependencies: ["Primitives", "CCurl", "CGMP"]),
+                    dependencies: ["Primitives", "FixtureSupport"]),
         .testTarget(name: "EVMTests",
-                    dependencies: ["EVM", "StateTestRunner", "Primitives"]),
+                    dependencies: ["EVM", "StateTestRunner", "Primitives", "FixtureSupport"]),
         .testTarget(name: "StateTests",
-                    dependencies: ["State", "EVM", "StateTestRunner", "JSONRPCClient", "Primitives"]),
+                    dependencies: ["State", "EVM", "StateTestRunner", "JSONRPCClient", "Primitives", "FixtureSupport"]),
         .testTarget(name: "JSONRPCClientTests",
                     dependencies: ["JSONRPCClient", "Primitives"]),
         .testTarget(name: "StoreTests",

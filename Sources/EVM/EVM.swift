@@ -73,9 +73,10 @@ public final class EVM {
             } else {
                 state.transfer(from: caller, to: target, value: value)
             }
-        } else if isStatic || !value.isZero || true {
-            // STATICCALL, DELEGATECALL and CALLCODE touch their target with a zero-value balance change.
-            if state.exists(target) { state.touch(target) }
+        } else if state.exists(target) {
+            // STATICCALL touches its callee with a zero-value balance change, as geth does (EIP-158 then deletes it
+            // if empty). DELEGATECALL and CALLCODE run in the caller's own account, which touching leaves as is.
+            state.touch(target)
         }
 
         if !disablePrecompiles && precompileAddresses.contains(codeAddress) {
@@ -142,9 +143,20 @@ public final class EVM {
 
     /// Why a frame stopped abnormally.
     @usableFromInline
-    enum Halt {
+    enum Halt: CustomStringConvertible {
         case outOfGas, stackUnderflow, stackOverflow, invalidOpcode, badJump, staticViolation, returnDataOutOfBounds
-        case invalidCreate
+
+        @usableFromInline var description: String {
+            switch self {
+            case .outOfGas: "out of gas"
+            case .stackUnderflow: "stack underflow"
+            case .stackOverflow: "stack overflow"
+            case .invalidOpcode: "invalid opcode"
+            case .badJump: "invalid jump destination"
+            case .staticViolation: "state change in a static call"
+            case .returnDataOutOfBounds: "return data out of bounds"
+            }
+        }
     }
 
     /// Memory expansion cost of `words` 32-byte words: 3w + w²/512.
@@ -543,7 +555,7 @@ public final class EVM {
                 if !Self.expand(&memory, &gas, inOffset, inSize) || !Self.expand(&memory, &gas, outOffset, outSize) { halt = .outOfGas; break loop }
                 var cost = state.warmAccount(target) ? GasCost.coldAccountAccess : GasCost.warmAccess
                 var delegatedCode: Code? = nil
-                var codeAddress = op == 0xf1 || op == 0xfa ? target : target
+                var codeAddress = target
                 if fork >= .prague, let delegate = state.code(target).delegationTarget {
                     // EIP-7702: the delegate's code runs; its access is charged too.
                     cost += state.warmAccount(delegate) ? GasCost.coldAccountAccess : GasCost.warmAccess
@@ -622,8 +634,7 @@ public final class EVM {
             }
             pc += 1
         }
-        _ = halt
-        return CallResult(success: false, gasLeft: 0, output: [])
+        return CallResult(success: false, gasLeft: 0, output: [], haltReason: halt.description)
     }
 
     /// Charges for expanding memory to cover [offset, offset + size); false when out of gas.

@@ -132,12 +132,16 @@ public struct CallResult: Sendable {
     public var createdAddress: Address?
     /// Refund counter accumulated by the frame (EIP-3529), applied by the caller only on success.
     public var refund: Int
+    /// Why the frame halted exceptionally ("out of gas", "invalid opcode", …); nil on success or REVERT.
+    public var haltReason: String?
 
-    public init(success: Bool, gasLeft: Int, output: [UInt8], createdAddress: Address? = nil, refund: Int = 0) {
+    public init(success: Bool, gasLeft: Int, output: [UInt8], createdAddress: Address? = nil, refund: Int = 0,
+                haltReason: String? = nil) {
         self.success = success
         self.gasLeft = gasLeft
         self.output = output
         self.createdAddress = createdAddress
         self.refund = refund
+        self.haltReason = haltReason
     }
 }

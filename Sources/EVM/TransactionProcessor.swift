@@ -155,6 +155,10 @@ public struct TransactionProcessor {
         if fork >= .osaka && transaction.gasLimit > 1 << 24 {
             throw InvalidTransaction(.gasAboveCap, "gas limit \(transaction.gasLimit) is above the EIP-7825 cap of 16777216")
         }
+        // Gas is counted in Int during execution (ethereum/tests use limits up to 2^63-1, which fits).
+        guard transaction.gasLimit <= UInt64(Int.max) else {
+            throw InvalidTransaction(.gasAboveBlockLimit, "gas limit \(transaction.gasLimit) is above 2^63-1")
+        }
         guard transaction.gasLimit <= block.gasLimit else {
             throw InvalidTransaction(.gasAboveBlockLimit, "gas limit \(transaction.gasLimit) is above the block gas limit \(block.gasLimit)")
         }

@@ -317,7 +317,7 @@ struct ParsedStateTest {
                 } catch {
                     return .failure(StateTestError("undecodable transaction: \(error)"))
                 }
-                if let senderText = transaction_sender() {
+                if let senderText = declaredSender() {
                     return .success((transaction, senderText))
                 }
                 do {
@@ -334,7 +334,8 @@ struct ParsedStateTest {
         }
     }
 
-    func transaction_sender() -> Address? {
+    /// The sender the fixture declares (saves recovering it from the signature).
+    func declaredSender() -> Address? {
         guard let text = transaction["sender"] as? String else { return nil }
         return try? Address(hex: text.lowercased())
     }

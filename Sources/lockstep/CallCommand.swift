@@ -52,6 +52,7 @@ struct CallCommand: ParsableCommand {
     var trace = false
 
     func run() throws {
+        guard gas <= 1 << 40 else { throw ValidationError("--gas \(gas) is above the limit of 2^40") }
         guard let fork = Fork(name: fork), fork >= .cancun else { throw ValidationError("unsupported fork '\(self.fork)'") }
         let caller: Address, target: Address
         do {
@@ -122,7 +123,11 @@ struct CallCommand: ParsableCommand {
             if result.success {
                 print(result.output.hexString)
             } else {
-                print("reverted: \(Self.revertReason(result.output))")
+                if let reason = result.haltReason {
+                    print("failed: \(reason)")
+                } else {
+                    print("reverted: \(Self.revertReason(result.output))")
+                }
             }
             print("gas used: \(gasUsed)")
             print("remote reads: \(forked.remoteReads) (coalesced \(forked.coalescedReads)), block \(number)")

@@ -2,6 +2,7 @@ import EVM
 import Foundation
 import Primitives
 import StateTestRunner
+import FixtureSupport
 import Testing
 
 /// The public state tests of ../shared/fixtures (ethereum/tests GeneralStateTests and EEST state_tests) for
@@ -9,20 +10,8 @@ import Testing
 /// precompile Lockstep does not implement yet (KZG, BLS12-381), never counted as passes.
 @Suite("State tests")
 struct StateTestConformanceTests {
-    static let fixtures: URL? = {
-        if let path = ProcessInfo.processInfo.environment["LOCKSTEP_FIXTURES"], !path.isEmpty {
-            return URL(fileURLWithPath: path)
-        }
-        let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent()
-        let candidate = packageRoot.deletingLastPathComponent().appendingPathComponent("shared/fixtures")
-        return FileManager.default.fileExists(atPath: candidate.path) ? candidate : nil
-    }()
-
-    static var available: Bool {
-        if fixtures == nil { print("fixtures absent: set LOCKSTEP_FIXTURES; the state-test suites are SKIPPED") }
-        return fixtures != nil
-    }
+    static var available: Bool { Fixtures.available }
+    static var fixtures: URL? { Fixtures.root }
 
     static func run(_ relativePath: String, suite: String) -> [StateTestResult] {
         let runner = StateTestRunner()

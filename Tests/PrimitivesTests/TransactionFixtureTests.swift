@@ -1,4 +1,5 @@
 import Foundation
+import FixtureSupport
 import Testing
 @testable import Primitives
 

@@ -2,6 +2,7 @@ import EVM
 import Foundation
 import Primitives
 import StateTestRunner
+import FixtureSupport
 import Testing
 @testable import State
 

@@ -3,6 +3,7 @@ import Foundation
 import JSONRPCClient
 import Primitives
 import StateTestRunner
+import FixtureSupport
 import Testing
 @testable import State
 

@@ -1,5 +1,6 @@
 import Foundation
 import Primitives
+import FixtureSupport
 import Testing
 @testable import State
 

@@ -1,9 +1,11 @@
 import Foundation
 
+/// Shared by every test target that reads ../shared/fixtures.
+///
 /// Finds the shared conformance fixtures: `$LOCKSTEP_FIXTURES`, else `../shared/fixtures` beside the package.
-enum Fixtures {
+public enum Fixtures {
     /// The fixture root, or `nil` when it is absent (tests then report themselves as skipped).
-    static let root: URL? = {
+    public static let root: URL? = {
         if let path = ProcessInfo.processInfo.environment["LOCKSTEP_FIXTURES"], !path.isEmpty {
             return URL(fileURLWithPath: path)
         }
@@ -14,7 +16,7 @@ enum Fixtures {
     }()
 
     /// Whether the fixtures are present.
-    static var available: Bool {
+    public static var available: Bool {
         if root == nil {
             print("fixtures absent: set LOCKSTEP_FIXTURES or place ../shared/fixtures beside the package; fixture suites are SKIPPED")
         }
@@ -22,17 +24,17 @@ enum Fixtures {
     }
 
     /// The URL of a fixture file or folder.
-    static func url(_ relativePath: String) -> URL {
+    public static func url(_ relativePath: String) -> URL {
         root!.appendingPathComponent(relativePath)
     }
 
     /// Parses a JSON fixture file.
-    static func json(_ relativePath: String) throws -> Any {
+    public static func json(_ relativePath: String) throws -> Any {
         try JSONSerialization.jsonObject(with: Data(contentsOf: url(relativePath)))
     }
 
     /// All `.json` files under a fixture folder, sorted.
-    static func jsonFiles(under relativePath: String) -> [URL] {
+    public static func jsonFiles(under relativePath: String) -> [URL] {
         let base = url(relativePath)
         guard let enumerator = FileManager.default.enumerator(at: base, includingPropertiesForKeys: nil) else { return [] }
         var files: [URL] = []
@@ -42,14 +44,16 @@ enum Fixtures {
 }
 
 /// Pass and fail counts of a conformance suite, printed in the "N passed, N failed" form.
-struct SuiteCounts {
-    let name: String
-    var passed = 0
-    var failed = 0
-    var skipped = 0
-    var failures: [String] = []
+public struct SuiteCounts {
+    public let name: String
+    public var passed = 0
+    public var failed = 0
+    public var skipped = 0
+    public var failures: [String] = []
 
-    mutating func record(_ ok: Bool, _ caseName: @autoclosure () -> String) {
+    public init(name: String) { self.name = name }
+
+    public mutating func record(_ ok: Bool, _ caseName: @autoclosure () -> String) {
         if ok {
             passed += 1
         } else {
@@ -58,7 +62,7 @@ struct SuiteCounts {
         }
     }
 
-    func report() {
+    public func report() {
         for failure in failures.prefix(20) { print("  FAIL \(name): \(failure)") }
         print("\(name): \(passed) passed, \(failed) failed" + (skipped > 0 ? ", \(skipped) skipped" : ""))
     }
