@@ -19,6 +19,9 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
     ],
     targets: [
         // C libraries: thin system-library targets, with shims where Swift cannot call the C API directly.
@@ -51,7 +54,16 @@ let package = Package(
                 dependencies: ["CSQLite", "EVM", "State", "Primitives"]),
         // ethereum/tests and execution-spec-tests state-test runner, EIP-3155 traces.
         .target(name: "StateTestRunner",
-                dependencies: ["EVM", "State", "Primitives"]),
+                dependencies: ["EVM", "State", "JSONRPCClient", "Primitives"]),
+
+        // JSON-RPC 2.0 server over HTTP and WebSocket (Hummingbird): dispatch, batches, limits, error codes, metrics.
+        .target(name: "RPCServer",
+                dependencies: [
+                    "JSONRPCClient", "Primitives",
+                    .product(name: "Hummingbird", package: "hummingbird"),
+                    .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
+                    .product(name: "NIOCore", package: "swift-nio"),
+                ]),
 
         .executableTarget(name: "lockstep",
                           dependencies: [
@@ -69,6 +81,8 @@ let package = Package(
                     dependencies: ["State", "EVM", "StateTestRunner", "JSONRPCClient", "Primitives", "FixtureSupport"]),
         .testTarget(name: "JSONRPCClientTests",
                     dependencies: ["JSONRPCClient", "Primitives"]),
+        .testTarget(name: "RPCServerTests",
+                    dependencies: ["RPCServer", "JSONRPCClient", "Primitives"]),
         .testTarget(name: "StoreTests",
                     dependencies: ["Store", "State", "EVM", "Primitives"]),
     ],

@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run benchmarks and print figures (use a release build: swift build -c release).",
-        subcommands: [Primitives.self, EVMBenchCommand.self]
+        subcommands: [Primitives.self, EVMBenchCommand.self, BundleBenchCommand.self]
     )
 
     struct Primitives: ParsableCommand {
@@ -130,6 +130,12 @@ enum BenchClock {
     static func measure(_ body: () -> Void) -> UInt64 {
         let start = DispatchTime.now().uptimeNanoseconds
         body()
+        return DispatchTime.now().uptimeNanoseconds - start
+    }
+
+    static func measureThrowing(_ body: () throws -> Void) rethrows -> UInt64 {
+        let start = DispatchTime.now().uptimeNanoseconds
+        try body()
         return DispatchTime.now().uptimeNanoseconds - start
     }
 

@@ -2,7 +2,10 @@ import ArgumentParser
 import EVM
 import Foundation
 import Primitives
+import JSONRPCClient
+import State
 import StateTestRunner
+import Synchronization
 
 /// `lockstep statetest`: runs ethereum/tests and execution-spec-tests state tests and reports per-fork counts.
 struct StateTestCommand: ParsableCommand {
@@ -17,6 +20,10 @@ struct StateTestCommand: ParsableCommand {
 
             With --trace, an EIP-3155 trace of every executed case goes to standard error, in the format of
             ../shared/tools/eels-statetest, so that `diff` shows the first diverging opcode.
+
+            With --forked URL, each case's pre-state is loaded into the JSON-RPC state server at URL
+            (Tests/Support/state_server.py; it answers lockstep_setState) and the case executes against forked
+            state, so every read of the pre-state goes over HTTP. A failed remote read fails the case.
             """)
 
     @Argument(help: "State-test files or folders (searched recursively for .json files).")
@@ -37,6 +44,9 @@ struct StateTestCommand: ParsableCommand {
     @Flag(name: .long, help: "Re-execute each case statelessly from an execution witness (proofs against the pre-state root).")
     var stateless = false
 
+    @Option(name: .long, help: ArgumentHelp("Serve each pre-state from this JSON-RPC state server and execute through forked state.", valueName: "url"))
+    var forked: String?
+
     @Option(name: .long, help: "How many failing cases to list (default 50).")
     var showFailures = 50
 
@@ -49,6 +59,9 @@ struct StateTestCommand: ParsableCommand {
                 throw ValidationError("unsupported fork '\(name)': use Cancun, Prague or Osaka")
             }
         }
+        if forked != nil && stateless {
+            throw ValidationError("--forked and --stateless are different execution modes: choose one")
+        }
         for path in paths where !FileManager.default.fileExists(atPath: path) {
             throw ValidationError("no such file or folder: \(path)")
         }
@@ -58,6 +71,11 @@ struct StateTestCommand: ParsableCommand {
         var configured = StateTestRunner(forks: Set(fork.compactMap { Fork(name: $0) }), nameFilter: filter)
         if trace { configured.makeTracer = { EIP3155Tracer() } }
         configured.viaWitness = stateless
+        let counter = ForkedReadCounter()
+        if let forked {
+            let client = JSONRPCClient(url: forked, timeoutMilliseconds: 10_000)
+            configured.makeBackend = ForkedStateTestBackend.make(client: client) { counter.started($0) }
+        }
         let runner = configured
         let files = paths.flatMap { StateTestRunner.files(at: $0) }
         let verbose = self.verbose
@@ -96,6 +114,11 @@ struct StateTestCommand: ParsableCommand {
             let rate = total > 0 ? String(format: "%.2f", Double(c.passed) * 100 / Double(total)) : "-"
             print("\(forkName): \(c.passed) passed, \(c.failed) failed, \(c.skipped) skipped (\(rate)% of run cases)")
         }
+        if forked != nil {
+            let totals = counter.totals()
+            print("forked: \(totals.backends) pre-states served over JSON-RPC, \(totals.reads) remote reads " +
+                  "(\(totals.coalesced) coalesced)")
+        }
         if let json {
             try writeReport(results, to: json)
         }
@@ -122,4 +145,33 @@ struct StateTestCommand: ParsableCommand {
 /// inferred Sendable).
 struct StateTestResultBox: @unchecked Sendable {
     let result: StateTestResult
+}
+
+/// Adds up the remote reads of the forked backends of a run. Cases run one after another, so a backend's reads are
+/// counted when the next one starts (and the last one's at the end).
+final class ForkedReadCounter: Sendable {
+    private struct Counts {
+        var reads = 0, coalesced = 0, backends = 0
+        var current: ForkedState?
+    }
+    private let counts = Mutex(Counts())
+
+    func started(_ backend: ForkedState) {
+        counts.withLock { counts in
+            if let previous = counts.current {
+                counts.reads += previous.remoteReads
+                counts.coalesced += previous.coalescedReads
+            }
+            counts.current = backend
+            counts.backends += 1
+        }
+    }
+
+    func totals() -> (reads: Int, coalesced: Int, backends: Int) {
+        counts.withLock { counts in
+            let current = counts.current
+            return (counts.reads + (current?.remoteReads ?? 0), counts.coalesced + (current?.coalescedReads ?? 0),
+                    counts.backends)
+        }
+    }
 }

@@ -44,32 +44,12 @@ struct ForkedConformanceTests {
         }
     }
 
-    /// The pre-state as `lockstep_setState` takes it.
-    static func stateJSON(_ state: InMemoryState) -> JSONValue {
-        var accounts: [String: JSONValue] = [:]
-        for (address, account) in state.accounts {
-            var storage: [String: JSONValue] = [:]
-            for (key, value) in account.storage { storage[key.hexString] = .string(value.hexString) }
-            accounts[address.hexString] = .object([
-                "balance": .string(account.balance.hexString), "nonce": .string(U256(account.nonce).hexString),
-                "code": .string(account.code.hexString), "storage": .object(storage),
-            ])
-        }
-        var hashes: [String: JSONValue] = [:]
-        for (number, hash) in state.blockHashes { hashes[String(number)] = .string(hash.hexString) }
-        return .array([.object(accounts), .object(hashes)])
-    }
-
     static func run(_ relativePath: String) throws -> [StateTestResult] {
         guard let root = Fixtures.root else { return [] }
         let server = try StateServer()
         let client = JSONRPCClient(url: server.url, timeoutMilliseconds: 10_000)
         var runner = StateTestRunner()
-        runner.makeBackend = { pre in
-            guard case .array(let params) = stateJSON(pre) else { throw StateTestError("bad state") }
-            _ = try client.call("lockstep_setState", params)
-            return ForkedState(provider: JSONRPCUpstream(client: client, blockNumber: 1))
-        }
+        runner.makeBackend = ForkedStateTestBackend.make(client: client)
         let files = StateTestRunner.files(at: root.appendingPathComponent(relativePath).path)
         let configured = runner
         let results = runWithLargeStack { files.flatMap { configured.run(file: $0) } }
@@ -113,5 +93,45 @@ struct ForkedConformanceTests {
             #expect(result.status == .failed)
             #expect(result.reason.contains("remote read failed"))
         }
+    }
+
+    /// An upstream that fails part-way through a case: after `after` good answers, every read gets the fault.
+    /// The case must then either pass with the right root (it needed no more reads) or fail with a remote-read
+    /// error naming the fault; never fail with a wrong root, never pass with one. The same server, once healthy
+    /// again, must serve the case to a pass: nothing is left corrupted by the fault.
+    @Test("Upstream faults mid-run fail the case with a typed error, never with a wrong result",
+          .enabled(if: Fixtures.available),
+          arguments: [("timeout", "timed out"), ("500", "HTTP 500"), ("reset", "remote read failed"),
+                      ("malformed", "remote read failed"), ("wrong_type", "expected a hex"),
+                      ("rpc_error", "header not found")])
+    func upstreamFaults(fault: String, expected: String) throws {
+        guard let root = Fixtures.root else { return }
+        let server = try StateServer()
+        let client = JSONRPCClient(url: server.url, timeoutMilliseconds: 400, maxRetries: 1)
+        var runner = StateTestRunner()
+        runner.makeBackend = ForkedStateTestBackend.make(client: client, deadlineMilliseconds: 400)
+        let configured = runner
+        // A case with storage reads and a call: several round trips, so the fault can land part-way.
+        let file = root.appendingPathComponent("ethtests/GeneralStateTests/stExample/add11.json")
+        var failedByFault = 0
+        for after in 0..<6 {
+            _ = try client.call("lockstep_setFault", [.string(fault), .string("\(after)")])
+            let results = runWithLargeStack { configured.run(file: file) }
+            #expect(!results.isEmpty)
+            for result in results {
+                if result.status == .failed {
+                    failedByFault += 1
+                    #expect(result.reason.contains("remote read failed"), "after \(after): \(result.reason)")
+                    #expect(result.reason.contains(expected), "after \(after): \(result.reason)")
+                } else {
+                    #expect(result.status == .passed && after > 0, "after \(after): \(result.status) \(result.reason)")
+                }
+            }
+            _ = try client.call("lockstep_setFault", [.string("none"), .string("0")])
+            let healthy = runWithLargeStack { configured.run(file: file) }
+            #expect(!healthy.isEmpty && healthy.allSatisfy { $0.status == .passed }, "healthy again after \(after)")
+        }
+        #expect(failedByFault > 0)
+        withExtendedLifetime(server) {}
     }
 }

@@ -4,11 +4,18 @@ Lockstep's forked state can be tested over real HTTP. Load a state with lockstep
 answer from it: eth_getBalance, eth_getTransactionCount, eth_getCode, eth_getStorageAt, eth_getProof (only the
 account fields and storageHash presence), eth_getBlockByNumber (hash only), eth_chainId, eth_blockNumber.
 
-Prints the port on stdout, then serves until killed. Stdlib only."""
-import json, os, sys, threading
+Fault injection, to prove that a failing upstream fails the simulation instead of producing a result:
+lockstep_setFault(kind, after) lets `after` more HTTP requests through, then answers every later read request with
+the fault until lockstep_setFault("none", 0). Kinds: "timeout" (answers after 2 s), "500" (HTTP 500), "reset" (TCP
+reset, no answer), "malformed" (truncated JSON), "wrong_type" (an object where a quantity or bytes belong),
+"rpc_error" (JSON-RPC error -32000). Control methods (lockstep_*) are never faulted.
+
+Prints the port on stdout, then serves until killed or until its stdin closes. Stdlib only."""
+import json, os, socket, struct, sys, threading, time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-STATE = {"accounts": {}, "blockHashes": {}, "lock": threading.Lock(), "requests": 0}
+STATE = {"accounts": {}, "blockHashes": {}, "lock": threading.Lock(), "requests": 0,
+         "fault": "none", "faultAfter": 0}
 EMPTY_ROOT = "0x56e81f171bcc55a6ff8345e692c0f86e5b48e01b996cadc001622fb5e363b421"
 
 
@@ -27,6 +34,10 @@ def handle(request):
         with STATE["lock"]:
             STATE["accounts"] = {norm(a): v for a, v in params[0].items()}
             STATE["blockHashes"] = {int(n): h for n, h in (params[1] if len(params) > 1 else {}).items()}
+        return True
+    if method == "lockstep_setFault":
+        with STATE["lock"]:
+            STATE["fault"], STATE["faultAfter"] = params[0], int(params[1]) if len(params) > 1 else 0
         return True
     if method == "eth_chainId":
         return "0x1"
@@ -79,6 +90,24 @@ class Handler(BaseHTTPRequestHandler):
         except ValueError:
             return self.reply({"jsonrpc": "2.0", "id": None, "error": {"code": -32700, "message": "parse error"}})
         requests = request if isinstance(request, list) else [request]
+        fault = self.fault_for(requests)
+        if fault == "timeout":
+            time.sleep(2)
+        elif fault == "500":
+            return self.reply({"error": "injected"}, status=500)
+        elif fault == "reset":
+            self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.close_connection = True
+            self.connection.close()
+            return
+        elif fault == "malformed":
+            return self.reply_raw(b'{"jsonrpc": "2.0", "id": 1, "resu')
+        elif fault in ("wrong_type", "rpc_error"):
+            error = {"code": -32000, "message": "header not found"}
+            responses = [{"jsonrpc": "2.0", "id": item.get("id"), "result": {"unexpected": True}}
+                         if fault == "wrong_type" else {"jsonrpc": "2.0", "id": item.get("id"), "error": error}
+                         for item in requests]
+            return self.reply(responses if isinstance(request, list) else responses[0])
         responses = []
         for item in requests:
             try:
@@ -88,9 +117,24 @@ class Handler(BaseHTTPRequestHandler):
                                   "error": {"code": -32601, "message": f"method not found: {error}"}})
         self.reply(responses if isinstance(request, list) else responses[0])
 
-    def reply(self, payload):
-        data = json.dumps(payload).encode()
-        self.send_response(200)
+    @staticmethod
+    def fault_for(requests):
+        """The fault this HTTP request gets, counting it against the requests let through first."""
+        if all(str(item.get("method", "")).startswith("lockstep_") for item in requests if isinstance(item, dict)):
+            return "none"
+        with STATE["lock"]:
+            if STATE["fault"] == "none":
+                return "none"
+            if STATE["faultAfter"] > 0:
+                STATE["faultAfter"] -= 1
+                return "none"
+            return STATE["fault"]
+
+    def reply(self, payload, status=200):
+        self.reply_raw(json.dumps(payload).encode(), status)
+
+    def reply_raw(self, data, status=200):
+        self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
