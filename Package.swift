@@ -3,7 +3,7 @@ import PackageDescription
 
 // Lockstep: a synchronous-composability block builder for Ethereum rollups.
 // Modules follow DESIGN.md §2; lower layers never import upper ones:
-//   lockstep → StateTestRunner → Store → State → EVM / JSONRPCClient → Primitives → C libraries.
+//   lockstep → ChainTestRunner / StateTestRunner → Chain / Store → State → EVM / JSONRPCClient → Primitives → C libraries.
 let hotPathSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
 
 let package = Package(
@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "State", targets: ["State"]),
         .library(name: "JSONRPCClient", targets: ["JSONRPCClient"]),
         .library(name: "Store", targets: ["Store"]),
+        .library(name: "Chain", targets: ["Chain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -52,6 +53,9 @@ let package = Package(
         // Durable chain store on SQLite (WAL): flat state, blocks, atomic commit per block.
         .target(name: "Store",
                 dependencies: ["CSQLite", "EVM", "State", "Primitives"]),
+        // Blocks, headers, receipts, block validation and execution, system contracts, transaction pool, builder.
+        .target(name: "Chain",
+                dependencies: ["EVM", "State", "Primitives"]),
         // ethereum/tests and execution-spec-tests state-test runner, EIP-3155 traces.
         .target(name: "StateTestRunner",
                 dependencies: ["EVM", "State", "JSONRPCClient", "Primitives"]),
@@ -65,9 +69,14 @@ let package = Package(
                     .product(name: "NIOCore", package: "swift-nio"),
                 ]),
 
+        // execution-spec-tests and ethereum/tests blockchain-test runner.
+        .target(name: "ChainTestRunner",
+                dependencies: ["Chain", "EVM", "Primitives"]),
+
         .executableTarget(name: "lockstep",
                           dependencies: [
-                              "Primitives", "EVM", "State", "Store", "JSONRPCClient", "StateTestRunner", "CCurl", "CGMP",
+                              "Primitives", "EVM", "State", "Store", "JSONRPCClient", "StateTestRunner", "Chain", "ChainTestRunner",
+                              "CCurl", "CGMP",
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                           ]),
 
@@ -85,6 +94,8 @@ let package = Package(
                     dependencies: ["RPCServer", "JSONRPCClient", "Primitives"]),
         .testTarget(name: "StoreTests",
                     dependencies: ["Store", "State", "EVM", "Primitives"]),
+        .testTarget(name: "ChainTests",
+                    dependencies: ["Chain", "ChainTestRunner", "StateTestRunner", "State", "EVM", "Primitives", "FixtureSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

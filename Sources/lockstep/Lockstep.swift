@@ -7,11 +7,12 @@ struct Lockstep: ParsableCommand {
         commandName: "lockstep",
         abstract: "Lockstep: a synchronous-composability block builder for Ethereum rollups.",
         discussion: """
-            Implemented so far: transaction tools (tx decode, tx sign), the EVM state-test runner (statetest) and benchmarks (bench primitives, bench evm).
+            Implemented so far: transaction tools (tx decode, tx sign), the EVM state-test runner (statetest), the blockchain-test runner (blocktest) and benchmarks (bench primitives, bench evm).
             The devnet, sequencer, builder and JSON-RPC server are being built (see the README for status).
             """,
         version: LockstepVersion.string,
-        subcommands: [VersionCommand.self, TransactionCommand.self, StateTestCommand.self, CallCommand.self, BenchCommand.self]
+        subcommands: [VersionCommand.self, TransactionCommand.self, StateTestCommand.self, BlockTestCommand.self, CallCommand.self,
+                      BenchCommand.self]
     )
 }
 
