@@ -103,6 +103,7 @@ public struct BlockchainTestRunner: Sendable {
 
         for (position, entry) in (test["blocks"] as? [[String: Any]] ?? []).enumerated() {
             let expectException = entry["expectException"] as? String
+            let headBefore = chain.head.hash, rootBefore = chain.state.stateRoot
             let outcome: Result<ChainBlock, InvalidBlock>
             do {
                 let block = try Block.decode(rlp: try Hex.decode(entry["rlp"] as? String ?? ""))
@@ -128,6 +129,9 @@ public struct BlockchainTestRunner: Sendable {
                 throw BlockchainTestError("block \(position) rejected: \(error.exceptionName): \(error.message)")
             case (.failure(let error), let expected?):
                 result.blocksRejected += 1
+                guard chain.head.hash == headBefore, chain.state.stateRoot == rootBefore else {
+                    throw BlockchainTestError("block \(position) was rejected but the chain changed (head or state root)")
+                }
                 let alternatives = expected.split(separator: "|").map { $0.trimmingCharacters(in: .whitespaces) }
                 if !alternatives.contains(error.exceptionName) {
                     throw BlockchainTestError("block \(position) rejected as \(error.exceptionName) (\(error.message)), but the fixture expects \(expected)")
