@@ -2,8 +2,8 @@
 SWIFT ?= swift
 VENV := .venv
 LOCKSTEP := .build/release/lockstep
-# Arguments for `make run`, e.g. make run ARGS="tx decode 0x..."
-ARGS ?=
+# Arguments for `make run`; the default starts the L1 devnet (lockstep l1 --help lists its options).
+ARGS ?= l1 --slot-time 2 --data-dir .lockstep-data
 
 .PHONY: deps build run test test-swift test-interop bench clean
 
@@ -13,7 +13,7 @@ deps:
 build: deps
 	$(SWIFT) build -c release
 
-# Starts the main job. Until the devnet lands this prints the command overview and exits.
+# Starts the main job: for now the L1 devnet on http://127.0.0.1:8545 (the sequencer and builder come next).
 run: build
 	$(LOCKSTEP) $(ARGS)
 

@@ -73,9 +73,13 @@ let package = Package(
         .target(name: "ChainTestRunner",
                 dependencies: ["Chain", "EVM", "Primitives"]),
 
+        // The harness L1: a development chain (pool, bundles, slot-timed blocks, test methods) behind the RPC server.
+        .target(name: "L1Devnet",
+                dependencies: ["Chain", "EVM", "State", "Store", "RPCServer", "JSONRPCClient", "Primitives"]),
+
         .executableTarget(name: "lockstep",
                           dependencies: [
-                              "Primitives", "EVM", "State", "Store", "JSONRPCClient", "StateTestRunner", "Chain", "ChainTestRunner",
+                              "Primitives", "EVM", "State", "Store", "JSONRPCClient", "StateTestRunner", "Chain", "ChainTestRunner", "L1Devnet", "RPCServer",
                               "CCurl", "CGMP",
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                           ]),

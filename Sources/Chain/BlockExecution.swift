@@ -52,6 +52,8 @@ public final class BlockExecution {
     public private(set) var gasUsed: UInt64 = 0
     public private(set) var blobGasUsed: UInt64 = 0
     public private(set) var logCount = 0
+    /// The return data of the last transaction applied (what `eth_callBundle` reports as its value).
+    public private(set) var lastOutput: [UInt8] = []
     var reachedUnsupportedPrecompile = false
 
     /// Starts a block with `header`'s environment on top of `worldState` and runs the pre-block system calls:
@@ -118,6 +120,7 @@ public final class BlockExecution {
             throw reject(error.code.name, error.message)
         }
         if result.reachedUnsupportedPrecompile { self.reachedUnsupportedPrecompile = true }
+        self.lastOutput = result.output
         self.gasUsed += result.gasUsed
         self.blobGasUsed += blobGas
         let receipt = Receipt(type: transaction.type, succeeded: result.success, cumulativeGasUsed: self.gasUsed,

@@ -1,23 +1,21 @@
 import ArgumentParser
+import Primitives
 
 /// The `lockstep` command: entry point to every Lockstep tool and service.
 @main
-struct Lockstep: ParsableCommand {
+struct Lockstep: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "lockstep",
         abstract: "Lockstep: a synchronous-composability block builder for Ethereum rollups.",
         discussion: """
-            Implemented so far: transaction tools (tx decode, tx sign), the EVM state-test runner (statetest), the blockchain-test runner (blocktest) and benchmarks (bench primitives, bench evm).
-            The devnet, sequencer, builder and JSON-RPC server are being built (see the README for status).
+            Implemented so far: the L1 development chain with its JSON-RPC API (l1), transaction tools (tx decode,
+            tx sign), calls against forked state (call), the state-test and blockchain-test runners (statetest,
+            blocktest) and benchmarks (bench). The sequencer and builder are being built (see the README).
             """,
         version: LockstepVersion.string,
         subcommands: [VersionCommand.self, TransactionCommand.self, StateTestCommand.self, BlockTestCommand.self, CallCommand.self,
-                      BenchCommand.self]
+                      L1Command.self, BenchCommand.self]
     )
-}
-
-enum LockstepVersion {
-    static let string = "0.1.0-dev"
 }
 
 struct VersionCommand: ParsableCommand {

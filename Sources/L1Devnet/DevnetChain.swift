@@ -1,0 +1,507 @@
+import Chain
+import EVM
+import Foundation
+import JSONRPCClient
+import Primitives
+import State
+import Store
+
+/// A Flashbots-style bundle: transactions included all together, in order, at the top of one block, or not at all.
+public struct DevnetBundle: Sendable, Hashable {
+    public var transactions: [Transaction]
+    public var senders: [Address]
+    public var blockNumber: UInt64
+    public var minTimestamp: UInt64?
+    public var maxTimestamp: UInt64?
+    /// Transactions allowed to revert without sinking the bundle.
+    public var revertingTxHashes: Set<Hash>
+
+    public var hashes: [Hash] { transactions.map(\.hash) }
+    /// keccak256 of the concatenated transaction hashes (the Flashbots convention).
+    public var bundleHash: Hash { Keccak256.hash(transactions.flatMap(\.hash.bytes)) }
+}
+
+/// The outcome of executing a call or a transaction without keeping it.
+public struct SimulationOutcome: Sendable {
+    public var success: Bool
+    public var output: [UInt8]
+    public var gasUsed: UInt64
+    public var logs: [Log]
+    public var createdAddress: Address?
+}
+
+/// What a call asks for (`eth_call`, `eth_estimateGas`).
+public struct CallArguments: Sendable {
+    public var from: Address = .zero
+    public var to: Address?
+    public var gas: UInt64?
+    public var gasPrice: U256?
+    public var maxFeePerGas: U256?
+    public var maxPriorityFeePerGas: U256?
+    public var value: U256 = .zero
+    public var data: [UInt8] = []
+    public var accessList: [AccessListEntry] = []
+
+    public init() {}
+}
+
+/// An error a node answers with: -32000 by default, 3 for a revert (with its data).
+public struct NodeError: Error, Sendable, CustomStringConvertible {
+    public var code: Int
+    public var message: String
+    public var data: [UInt8]?
+    public init(_ message: String, code: Int = -32000, data: [UInt8]? = nil) {
+        self.message = message
+        self.code = code
+        self.data = data
+    }
+    public var description: String { message }
+}
+
+/// The devnet's chain and everything that changes it: the transaction pool, bundles, block production, test-only
+/// state edits, snapshots, and the durable event log it replays on start.
+///
+/// The chain is the fold of its events (genesis, blocks, state edits) in order: a restart replays the log, a revert
+/// to a snapshot replays a prefix. Every change is written to the log before it is visible. Not thread-safe: the
+/// node's `ChainThread` owns it.
+public final class DevnetChain {
+    public let genesis: DevnetGenesis
+    public private(set) var chain: Blockchain
+    public private(set) var pool = TransactionPool()
+    public private(set) var bundles: [UInt64: [DevnetBundle]] = [:]
+    public var coinbase: Address
+    /// Seconds added to the wall clock for new blocks (`evm_increaseTime`).
+    public private(set) var timeOffset: Int64 = 0
+    /// The timestamp the next block must have (`evm_setNextBlockTimestamp`), used once.
+    public var nextTimestamp: UInt64?
+    let log: EventLog?
+    /// Every event so far, with its log sequence (0 without a log).
+    private var events: [(kind: String, payload: [UInt8], sequence: Int64)] = []
+    private var snapshots: [UInt64: (events: Int, pool: TransactionPool, bundles: [UInt64: [DevnetBundle]],
+                                     timeOffset: Int64)] = [:]
+    private var nextSnapshotID: UInt64 = 1
+
+    public var config: ChainConfig { chain.config }
+    public var head: ChainBlock { chain.head }
+
+    /// Opens the chain: replays `log` when it holds events (the genesis argument is then ignored in favour of the
+    /// logged one), otherwise starts from `genesis` and logs it.
+    public init(genesis initial: DevnetGenesis, log: EventLog?, coinbase: Address = .zero) throws {
+        self.log = log
+        self.coinbase = coinbase
+        let logged = try log?.events() ?? []
+        let genesis: DevnetGenesis
+        if let first = logged.first {
+            guard first.kind == "genesis" else { throw NodeError("the data directory's log does not start with a genesis") }
+            genesis = try DevnetGenesis.parse(first.payload)
+        } else {
+            genesis = initial
+        }
+        self.genesis = genesis
+        chain = try Blockchain(config: genesis.config, genesis: genesis.header, accounts: genesis.alloc)
+        if logged.isEmpty {
+            let payload = Array(genesis.gethJSON.serializedString().utf8)
+            let sequence = try log?.append(kind: "genesis", payload: payload) ?? 0
+            events.append(("genesis", payload, sequence))
+        } else {
+            events.append(("genesis", logged[0].payload, logged[0].sequence))
+            for event in logged.dropFirst() {
+                try apply(kind: event.kind, payload: event.payload)
+                events.append((event.kind, event.payload, event.sequence))
+            }
+            try restorePending()
+        }
+    }
+
+    // MARK: Time and block environment
+
+    func wallClock() -> UInt64 { UInt64(max(0, Int64(Date().timeIntervalSince1970) + timeOffset)) }
+
+    /// The header fields the next block will have (before execution fills in the results).
+    func nextHeader(timestamp requested: UInt64? = nil) -> BlockHeader {
+        let parent = chain.headHeader
+        let timestamp = max(parent.timestamp + 1, requested ?? nextTimestamp ?? wallClock())
+        let fork = config.fork(at: timestamp)
+        let number = parent.number + 1
+        var numberBytes = [UInt8](repeating: 0, count: 8)
+        for index in 0..<8 { numberBytes[index] = UInt8(truncatingIfNeeded: number >> (56 - 8 * UInt64(index))) }
+        return BlockHeader(
+            parentHash: chain.head.hash, coinbase: coinbase, number: number, gasLimit: parent.gasLimit,
+            timestamp: timestamp, extraData: Array("lockstep".utf8),
+            mixHash: Keccak256.hash(chain.head.hash.bytes + Array("prevrandao".utf8)),
+            baseFeePerGas: FeeMarket.nextBaseFee(parent: parent),
+            withdrawalsRoot: fork >= .shanghai ? BlockHeader.emptyTrieRoot : nil,
+            blobGasUsed: fork >= .cancun ? 0 : nil,
+            excessBlobGas: fork >= .cancun ? config.blobParameters(for: fork)?.excessBlobGas(parent: parent) ?? 0 : nil,
+            parentBeaconBlockRoot: fork >= .cancun ? Keccak256.hash(Array("beacon".utf8) + numberBytes) : nil,
+            requestsHash: fork >= .prague ? ExecutionRequest.requestsHash([]) : nil)
+    }
+
+    /// The base fee the next block will charge.
+    public var nextBaseFee: U256 { FeeMarket.nextBaseFee(parent: chain.headHeader) }
+
+    // MARK: Transactions
+
+    /// Validates a raw (network-form) transaction against the head state and adds it to the pool.
+    /// The transaction is durable when this returns.
+    public func submit(raw: [UInt8]) throws -> Hash {
+        let transaction: Transaction
+        do { transaction = try Transaction.decode(raw) } catch { throw NodeError("invalid transaction: \(error)") }
+        let sender = try check(transaction)
+        let hash = transaction.hash
+        let accountNonce = chain.state.account(sender)?.nonce ?? 0
+        do {
+            let replaced = try pool.add(transaction, sender: sender, hash: hash, accountNonce: accountNonce)
+            try log?.putPending(key: hash.bytes, kind: "tx", payload: raw, added: Int64(Date().timeIntervalSince1970 * 1000))
+            if let replaced { try log?.deletePending(key: replaced.bytes) }
+        } catch let rejection as PoolRejection {
+            throw NodeError(rejection.message)
+        }
+        return hash
+    }
+
+    /// The checks a node makes before accepting a transaction; returns its sender.
+    func check(_ transaction: Transaction) throws -> Address {
+        let header = nextHeader()
+        let fork = config.fork(at: header.timestamp)
+        let sender: Address
+        do {
+            sender = try transaction.validate(chainId: config.chainId, fork: fork)
+        } catch {
+            throw NodeError(error.message)
+        }
+        if transaction.gasLimit > header.gasLimit {
+            throw NodeError("exceeds block gas limit: gas limit \(transaction.gasLimit), block \(header.gasLimit)")
+        }
+        let baseFee = header.baseFeePerGas ?? .zero
+        if transaction.maxFeePerGas < baseFee {
+            throw NodeError("max fee per gas less than block base fee: address \(sender.hexString), " +
+                            "maxFeePerGas: \(transaction.maxFeePerGas), baseFee: \(baseFee)")
+        }
+        let account = chain.state.account(sender)
+        let nonce = account?.nonce ?? 0
+        if transaction.nonce < nonce {
+            throw NodeError("nonce too low: next nonce \(nonce), tx nonce \(transaction.nonce)")
+        }
+        let blobGas = U256(UInt64(transaction.blobVersionedHashes.count) * BlobParameters.gasPerBlob)
+        let cost = U256(transaction.gasLimit) &* transaction.maxFeePerGas &+ transaction.value
+            &+ blobGas &* transaction.maxFeePerBlobGas
+        let balance = account?.balance ?? .zero
+        if balance < cost {
+            throw NodeError("insufficient funds for gas * price + value: address \(sender.hexString) have \(balance) want \(cost)")
+        }
+        if transaction.type == .blob {
+            guard let sidecar = transaction.sidecar else {
+                throw NodeError("a blob transaction must be sent in its network form, with blobs, commitments and proofs")
+            }
+            guard sidecar.commitments.count == transaction.blobVersionedHashes.count else {
+                throw NodeError("blob sidecar has \(sidecar.commitments.count) commitments for \(transaction.blobVersionedHashes.count) versioned hashes")
+            }
+            for (commitment, versioned) in zip(sidecar.commitments, transaction.blobVersionedHashes) {
+                var expected = SHA256.hash(commitment)
+                expected[0] = 0x01
+                guard expected == versioned.bytes else {
+                    throw NodeError("blob versioned hash \(versioned) does not match its commitment")
+                }
+            }
+        }
+        return sender
+    }
+
+    // MARK: Bundles
+
+    /// Queues a bundle for its target block (durably).
+    public func submit(bundle: DevnetBundle) throws {
+        guard bundle.blockNumber > chain.head.number else {
+            throw NodeError("bundle targets block \(bundle.blockNumber), but the chain is already at \(chain.head.number)")
+        }
+        bundles[bundle.blockNumber, default: []].append(bundle)
+        try log?.putPending(key: Self.bundleKey(bundle), kind: "bundle", payload: Self.encode(bundle),
+                            added: Int64(Date().timeIntervalSince1970 * 1000))
+    }
+
+    static func bundleKey(_ bundle: DevnetBundle) -> [UInt8] {
+        Array("bundle".utf8) + bundle.bundleHash.bytes + withUnsafeBytes(of: bundle.blockNumber.bigEndian) { Array($0) }
+    }
+
+    static func encode(_ bundle: DevnetBundle) -> [UInt8] {
+        var object: [String: JSONValue] = [
+            "txs": .array(bundle.transactions.map { .data($0.networkEncoded) }),
+            "blockNumber": .quantity(bundle.blockNumber),
+            "revertingTxHashes": .array(bundle.revertingTxHashes.sorted { $0.bytes.lexicographicallyPrecedes($1.bytes) }
+                .map { .string($0.hexString) }),
+        ]
+        if let minimum = bundle.minTimestamp { object["minTimestamp"] = .quantity(minimum) }
+        if let maximum = bundle.maxTimestamp { object["maxTimestamp"] = .quantity(maximum) }
+        return Array(JSONValue.object(object).serializedString().utf8)
+    }
+
+    /// Decodes a stored bundle (the senders are recovered again).
+    static func decodeBundle(_ bytes: [UInt8]) throws -> DevnetBundle {
+        let json = try JSONValue(parsing: bytes)
+        let transactions = try (json["txs"]?.arrayValue ?? []).map { try Transaction.decode(try $0.decodeData()) }
+        return DevnetBundle(
+            transactions: transactions, senders: try transactions.map { try $0.recoverSender() },
+            blockNumber: try json["blockNumber"]?.decodeUInt64Quantity() ?? 0,
+            minTimestamp: try json["minTimestamp"]?.decodeUInt64Quantity(),
+            maxTimestamp: try json["maxTimestamp"]?.decodeUInt64Quantity(),
+            revertingTxHashes: Set(try (json["revertingTxHashes"]?.arrayValue ?? []).map { try Hash(hex: $0.stringValue ?? "") }))
+    }
+
+    /// Executes `bundle` on top of the head as the next block would, without keeping anything.
+    public func simulate(bundle: DevnetBundle, timestamp: UInt64? = nil, coinbase override: Address? = nil)
+        throws -> (outcomes: [(outcome: TransactionOutcome, receipt: Receipt, output: [UInt8])], coinbaseDiff: U256, header: BlockHeader)
+    {
+        var header = nextHeader(timestamp: timestamp)
+        if let override { header.coinbase = override }
+        let execution = BlockExecution(config: config, header: header, worldState: chain.state)
+        let before = chain.state.account(header.coinbase)?.balance ?? .zero
+        var results: [(outcome: TransactionOutcome, receipt: Receipt, output: [UInt8])] = []
+        for (transaction, sender) in zip(bundle.transactions, bundle.senders) {
+            do {
+                let receipt = try execution.apply(transaction, sender: sender)
+                results.append((execution.outcomes.last!, receipt, execution.lastOutput))
+            } catch {
+                throw NodeError("bundle transaction \(transaction.hash) cannot be included: \(error.message)")
+            }
+        }
+        let result = try execution.finish()
+        let after = result.pendingState.changes.first { $0.address == header.coinbase }?.info?.balance ?? before
+        return (results, after &- before, header)
+    }
+
+    // MARK: Mining
+
+    /// Builds, logs and appends the next block: bundles for it first (each all or nothing, in order), then pool
+    /// transactions by tip. Invalid pool transactions are dropped from the pool.
+    @discardableResult
+    public func mine(timestamp requested: UInt64? = nil) throws -> ChainBlock {
+        var header = nextHeader(timestamp: requested)
+        nextTimestamp = nil
+        let number = header.number
+        let state = chain.state
+
+        // Bundles: each is tried on top of the ones already accepted; a failing one is skipped whole.
+        var accepted: [(Transaction, Address)] = []
+        for bundle in bundles[number] ?? [] {
+            if let minimum = bundle.minTimestamp, header.timestamp < minimum { continue }
+            if let maximum = bundle.maxTimestamp, maximum != 0, header.timestamp > maximum { continue }
+            let trial = BlockExecution(config: config, header: header, worldState: state)
+            var ok = true
+            for (transaction, sender) in accepted { if (try? trial.apply(transaction, sender: sender)) == nil { ok = false } }
+            for (transaction, sender) in zip(bundle.transactions, bundle.senders) where ok {
+                guard let receipt = try? trial.apply(transaction, sender: sender) else { ok = false; break }
+                if !receipt.succeeded && !bundle.revertingTxHashes.contains(transaction.hash) { ok = false }
+            }
+            if ok { accepted += Array(zip(bundle.transactions, bundle.senders)) }
+        }
+
+        let execution = BlockExecution(config: config, header: header, worldState: state)
+        var transactions: [Transaction] = []
+        var included = Set<Hash>()
+        for (transaction, sender) in accepted {
+            try execution.apply(transaction, sender: sender)
+            transactions.append(transaction)
+            included.insert(transaction.hash)
+        }
+        var dropped: [Hash] = []
+        let ordered = pool.ordered(baseFee: header.baseFeePerGas ?? .zero) { state.account($0)?.nonce ?? 0 }
+        var skippedSenders = Set<Address>()
+        for pooled in ordered where !included.contains(pooled.hash) && !skippedSenders.contains(pooled.sender) {
+            if pooled.transaction.gasLimit > execution.gasAvailable { skippedSenders.insert(pooled.sender); continue }
+            do {
+                try execution.apply(pooled.transaction, sender: pooled.sender)
+                transactions.append(pooled.transaction)
+                included.insert(pooled.hash)
+            } catch {
+                // Not includable now (nonce moved, funds spent by an earlier transaction, ...): drop it, and hold
+                // back the sender's later nonces for this block.
+                dropped.append(pooled.hash)
+                skippedSenders.insert(pooled.sender)
+            }
+        }
+        execution.apply(withdrawals: [])
+        let result = try execution.finish()
+        header.gasUsed = result.gasUsed
+        header.stateRoot = result.pendingState.stateRoot
+        header.transactionsRoot = OrderedTrie.transactionsRoot(transactions)
+        header.receiptsRoot = OrderedTrie.receiptsRoot(result.receipts)
+        header.logsBloom = result.logsBloom
+        if header.blobGasUsed != nil { header.blobGasUsed = result.blobGasUsed }
+        if header.requestsHash != nil, let requestsHash = result.requestsHash { header.requestsHash = requestsHash }
+        let block = Block(header: header, transactions: transactions, ommers: [],
+                          withdrawals: header.withdrawalsRoot == nil ? nil : [])
+
+        // Durable before visible: the block and the settling of its pool entries commit together.
+        let payload = block.rlpEncoded
+        let settled = (Array(included) + dropped).map(\.bytes)
+            + (bundles[number] ?? []).map(Self.bundleKey)
+        let sequence = try log?.append(kind: "block", payload: payload, settling: settled) ?? 0
+        events.append(("block", payload, sequence))
+        let appended = chain.appendBuilt(block, result: result)
+        for hash in included.union(dropped) { pool.remove(hash: hash) }
+        bundles = bundles.filter { $0.key > number }
+        pool.prune { self.chain.state.account($0)?.nonce ?? 0 }
+        return appended
+    }
+
+    // MARK: Calls
+
+    /// Runs a call (or a contract creation) on the head state as a transaction in the next block, keeping nothing.
+    /// Without a gas price, the base fee is taken as zero so that any account can call.
+    public func call(_ arguments: CallArguments, gas overrideGas: UInt64? = nil) throws -> SimulationOutcome {
+        var header = nextHeader()
+        let priced = arguments.gasPrice != nil || arguments.maxFeePerGas != nil
+        if !priced { header.baseFeePerGas = .zero }
+        let gas = overrideGas ?? arguments.gas ?? header.gasLimit
+        let feeCap = arguments.gasPrice ?? arguments.maxFeePerGas ?? .zero
+        let tip = arguments.gasPrice ?? arguments.maxPriorityFeePerGas ?? .zero
+        let transaction = Transaction(
+            type: .dynamicFee, chainId: config.chainId, nonce: chain.state.account(arguments.from)?.nonce ?? 0,
+            maxPriorityFeePerGas: tip < feeCap ? tip : feeCap, maxFeePerGas: feeCap, gasLimit: gas,
+            to: arguments.to, value: arguments.value, data: arguments.data, accessList: arguments.accessList)
+        let environment = config.blockEnvironment(for: header)
+        let state = JournaledState(backend: chain.state)
+        let processor = TransactionProcessor(block: environment)
+        do {
+            let receipt = try processor.execute(transaction, sender: arguments.from, state: state)
+            return SimulationOutcome(success: receipt.success, output: receipt.output, gasUsed: receipt.gasUsed,
+                                     logs: receipt.logs, createdAddress: receipt.createdAddress)
+        } catch {
+            throw NodeError(error.message)
+        }
+    }
+
+    /// The smallest gas limit with which the call succeeds (binary search over whole executions).
+    public func estimateGas(_ arguments: CallArguments) throws -> UInt64 {
+        let cap = arguments.gas ?? chain.headHeader.gasLimit
+        let first = try call(arguments, gas: cap)
+        guard first.success else {
+            throw NodeError(Self.revertMessage(first.output), code: 3, data: first.output)
+        }
+        var low = max(first.gasUsed, 21_000) - 1
+        var high = cap
+        // Usually the gas used plus the 63/64 reserve is enough: try it before searching.
+        let guess = min(cap, first.gasUsed + first.gasUsed / 63 + 2_300)
+        if guess < high, (try? call(arguments, gas: guess))?.success == true { high = guess }
+        while high - low > 1 {
+            let middle = low + (high - low) / 2
+            if (try? call(arguments, gas: middle))?.success == true { high = middle } else { low = middle }
+        }
+        return high
+    }
+
+    /// "execution reverted" with the decoded `Error(string)` reason when there is one.
+    public static func revertMessage(_ output: [UInt8]) -> String {
+        if output.count >= 68, output.prefix(4) == [0x08, 0xc3, 0x79, 0xa0] {
+            let length = (U256(bigEndianBytes: output[36..<68]) ?? .zero).uint64 ?? 0
+            if 68 + Int(min(length, UInt64(output.count))) <= output.count {
+                return "execution reverted: " + String(decoding: output[68..<(68 + Int(length))], as: UTF8.self)
+            }
+        }
+        return "execution reverted"
+    }
+
+    // MARK: Test-only state edits (anvil_set*)
+
+    /// Changes one account outside any transaction, durably.
+    public func edit(_ address: Address, balance: U256? = nil, nonce: UInt64? = nil, code: [UInt8]? = nil,
+                     storage: [U256: U256] = [:]) throws {
+        var object: [String: JSONValue] = ["address": .string(address.hexString)]
+        if let balance { object["balance"] = .quantity(balance) }
+        if let nonce { object["nonce"] = .quantity(nonce) }
+        if let code { object["code"] = .data(code) }
+        if !storage.isEmpty {
+            var slots: [String: JSONValue] = [:]
+            for (key, value) in storage { slots[key.hexString] = .quantity(value) }
+            object["storage"] = .object(slots)
+        }
+        let payload = Array(JSONValue.object(object).serializedString().utf8)
+        try apply(kind: "edit", payload: payload)
+        let sequence = try log?.append(kind: "edit", payload: payload) ?? 0
+        events.append(("edit", payload, sequence))
+    }
+
+    /// Replays one logged event.
+    func apply(kind: String, payload: [UInt8]) throws {
+        switch kind {
+        case "block":
+            let block = try Block.decode(rlp: payload)
+            try chain.importBlock(block)
+        case "edit":
+            let json = try JSONValue(parsing: payload)
+            let address = try Address(hex: json["address"]?.stringValue ?? "")
+            let current = chain.state.accountState(address) ?? InMemoryState.Account()
+            let code = try json["code"].map { try $0.decodeData() }
+            var storage: [U256: U256] = [:]
+            for (key, value) in json["storage"]?.objectValue ?? [:] {
+                storage[try U256(hex: key)] = try value.decodeQuantity()
+            }
+            let info = AccountInfo(nonce: try json["nonce"]?.decodeUInt64Quantity() ?? current.nonce,
+                                   balance: try json["balance"]?.decodeQuantity() ?? current.balance,
+                                   codeHash: Keccak256.hash(code ?? current.code))
+            let change = AccountChange(address: address, info: info, code: code ?? current.code, storage: storage,
+                                       storageCleared: false)
+            chain.state.commit(chain.state.prepare([change]))
+        default:
+            throw NodeError("unknown event kind '\(kind)' in the data directory's log")
+        }
+    }
+
+    /// Puts the logged pending transactions and bundles back (dropping those the chain made invalid).
+    func restorePending() throws {
+        guard let log else { return }
+        for item in try log.pending() {
+            switch item.kind {
+            case "tx":
+                do {
+                    let transaction = try Transaction.decode(item.payload)
+                    let sender = try check(transaction)
+                    try pool.add(transaction, sender: sender, hash: transaction.hash,
+                                 accountNonce: chain.state.account(sender)?.nonce ?? 0)
+                } catch {
+                    try log.deletePending(key: item.key)
+                }
+            case "bundle":
+                if let bundle = try? Self.decodeBundle(item.payload), bundle.blockNumber > chain.head.number {
+                    bundles[bundle.blockNumber, default: []].append(bundle)
+                } else {
+                    try log.deletePending(key: item.key)
+                }
+            default:
+                try log.deletePending(key: item.key)
+            }
+        }
+    }
+
+    // MARK: Snapshots
+
+    /// Remembers the current chain, pool and clock; returns an id for `revert`.
+    public func snapshot() -> UInt64 {
+        let id = nextSnapshotID
+        nextSnapshotID += 1
+        snapshots[id] = (events.count, pool, bundles, timeOffset)
+        return id
+    }
+
+    /// Returns to snapshot `id` (which is then used up, with every later one). False when unknown.
+    public func revert(to id: UInt64) throws -> Bool {
+        guard let saved = snapshots[id] else { return false }
+        let kept = Array(events.prefix(saved.events))
+        chain = try Blockchain(config: genesis.config, genesis: genesis.header, accounts: genesis.alloc)
+        for event in kept.dropFirst() { try apply(kind: event.kind, payload: event.payload) }
+        if let log, let last = kept.last { try log.truncate(after: last.sequence) }
+        events = kept
+        pool = saved.pool
+        bundles = saved.bundles
+        timeOffset = saved.timeOffset
+        snapshots = snapshots.filter { $0.key < id }
+        return true
+    }
+
+    /// Moves the clock for later blocks forward by `seconds`; returns the total offset.
+    public func increaseTime(_ seconds: Int64) -> Int64 {
+        timeOffset += seconds
+        return timeOffset
+    }
+}

@@ -1,0 +1,125 @@
+import Chain
+import EVM
+import Foundation
+import JSONRPCClient
+import Primitives
+import RPCServer
+import State
+import Synchronization
+
+/// The devnet node: the chain on its own thread, the JSON-RPC methods that web3.py, ethers and Flashbots tooling
+/// use, subscriptions, and slot-timed block production.
+public final class DevnetNode: Sendable {
+    /// Gives the chain to closures that run on the chain thread (the only place it is touched).
+    final class ChainBox: @unchecked Sendable {
+        let devnet: DevnetChain
+        init(_ devnet: DevnetChain) { self.devnet = devnet }
+    }
+
+    struct Subscription: Sendable {
+        enum Kind: Sendable { case newHeads, logs(LogFilter) }
+        let kind: Kind
+        let connection: RPCConnection
+    }
+
+    let thread: ChainThread
+    let box: ChainBox
+    let subscriptions = Mutex<[String: Subscription]>([:])
+    /// Mine a block as soon as a transaction arrives (slot time 0).
+    public let automine: Bool
+    public let chainId: UInt64
+
+    /// Opens the chain with `make`, on the chain thread (replaying a long log needs its large stack).
+    public init(automine: Bool, make: @escaping @Sendable () throws -> DevnetChain) throws {
+        let thread = ChainThread()
+        let box = try thread.runBlocking { ChainBox(try make()) }
+        self.thread = thread
+        self.box = box
+        self.automine = automine
+        self.chainId = box.devnet.config.chainId
+    }
+
+    /// Runs `body` with the chain, on the chain thread.
+    func withChain<T: Sendable>(_ body: @escaping @Sendable (DevnetChain) throws -> T) async throws -> T {
+        let box = self.box
+        do {
+            return try await thread.run { try body(box.devnet) }
+        } catch let error as NodeError {
+            throw RPCError(code: error.code, message: error.message, data: error.data.map { .data($0) })
+        }
+    }
+
+    /// Mines one block and tells subscribers.
+    @discardableResult
+    public func mine(timestamp: UInt64? = nil) async throws -> UInt64 {
+        let block = try await withChain { devnet in try devnet.mine(timestamp: timestamp) }
+        publish(block)
+        return block.number
+    }
+
+    /// Sends `newHeads` and `logs` notifications for a new block.
+    func publish(_ block: ChainBlock) {
+        let current = subscriptions.withLock { $0 }
+        guard !current.isEmpty else { return }
+        var heads = EthJSON.block(block, fullTransactions: false)
+        if case .object(var object) = heads {
+            object["transactions"] = nil
+            heads = .object(object)
+        }
+        let entries = (0..<block.block.transactions.count).flatMap { index in
+            block.receipts[index].logs.enumerated().map { offset, log in
+                LogEntry.at(log, blockHash: block.hash, blockNumber: block.number,
+                         transactionHash: block.outcomes[index].hash, transactionIndex: index,
+                         logIndex: block.outcomes[index].firstLogIndex + offset)
+            }
+        }
+        var gone: [String] = []
+        for (id, subscription) in current {
+            var delivered = true
+            switch subscription.kind {
+            case .newHeads:
+                delivered = subscription.connection.send(Self.notification(id, heads))
+            case .logs(let filter):
+                for entry in entries where filter.matches(entry.log) {
+                    delivered = subscription.connection.send(Self.notification(id, EthJSON.log(entry))) && delivered
+                }
+            }
+            if !delivered { gone.append(id) }
+        }
+        if !gone.isEmpty { subscriptions.withLock { for id in gone { $0[id] = nil } } }
+    }
+
+    static func notification(_ id: String, _ result: JSONValue) -> JSONValue {
+        .object(["jsonrpc": "2.0", "method": "eth_subscription",
+                 "params": .object(["subscription": .string(id), "result": result])])
+    }
+
+    /// Forgets a closed connection's subscriptions.
+    public func disconnected(_ connection: RPCConnection) {
+        subscriptions.withLock { $0 = $0.filter { $0.value.connection.id != connection.id } }
+    }
+
+    /// Produces a block every `slotSeconds` seconds, at the start of each slot, until cancelled.
+    public func runSlots(slotSeconds: Double, log: @escaping @Sendable (String) -> Void) async {
+        guard slotSeconds > 0 else { return }
+        while !Task.isCancelled {
+            let now = Date().timeIntervalSince1970
+            let next = (now / slotSeconds).rounded(.down) * slotSeconds + slotSeconds
+            try? await Task.sleep(nanoseconds: UInt64(max(0, next - now) * 1e9))
+            if Task.isCancelled { break }
+            do {
+                let number = try await mine()
+                log("block \(number) mined")
+            } catch {
+                log("could not mine a block: \(error)")
+            }
+        }
+    }
+
+    public func stop() { thread.stop() }
+
+    /// The head block number, for start-up messages.
+    public func withChainStatus() async throws -> (head: UInt64, pending: Int) {
+        try await withChain { ($0.head.number, $0.pool.count) }
+    }
+}

@@ -1,0 +1,137 @@
+import ArgumentParser
+import Foundation
+import L1Devnet
+import Primitives
+import RPCServer
+import Store
+
+/// `lockstep l1`: the harness's L1, a development chain that web3.py, ethers and Flashbots tooling can use.
+struct L1Command: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "l1",
+        abstract: "Run an L1 development chain with an Ethereum JSON-RPC API over HTTP and WebSocket.",
+        discussion: """
+            Serves JSON-RPC 2.0 on one port over HTTP (POST) and WebSocket (eth_subscribe to newHeads and logs).
+            A block is produced at the start of every slot (--slot-time seconds), or, with --slot-time 0, as soon as
+            a transaction arrives; evm_mine produces one on demand. The chain runs Prague rules with the system
+            contracts of EIP-4788, EIP-2935, EIP-7002 and EIP-7251 at genesis, and funds the ten development
+            accounts of the mnemonic "test test test test test test test test test test test junk" with 10,000 ETH
+            each (their keys are printed: never use them elsewhere).
+
+            Besides the eth_*, net_* and web3_* methods it answers eth_sendBundle and eth_callBundle (Flashbots
+            semantics) and the test methods evm_mine, evm_snapshot, evm_revert, evm_increaseTime,
+            evm_setNextBlockTimestamp, anvil_mine, anvil_setBalance, anvil_setNonce, anvil_setCode and
+            anvil_setStorageAt. State queries are answered at the head block only.
+
+            With --data-dir, the chain, pending transactions and bundles are kept in DIR/devnet.sqlite (SQLite,
+            WAL, synchronous=FULL) and a restart continues where the last run stopped; anything the node
+            acknowledged survives a crash.
+            """)
+
+    @Option(name: .long, help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(name: .long, help: "Port to listen on (0 picks a free one).")
+    var port = 8545
+
+    @Option(name: .long, help: "Seconds per slot; a block is mined at the start of each. 0 mines on every transaction.")
+    var slotTime: Double = 12
+
+    @Option(name: .long, help: "Chain id of the built-in genesis.")
+    var chainId: UInt64 = 31337
+
+    @Option(name: .long, help: "Block gas limit of the built-in genesis.")
+    var gasLimit: UInt64 = 30_000_000
+
+    @Option(name: .long, help: ArgumentHelp("Start from this geth-style genesis file instead of the built-in one.", valueName: "file"))
+    var genesis: String?
+
+    @Option(name: .long, help: ArgumentHelp("Keep the chain here and continue it on restart.", valueName: "dir"))
+    var dataDir: String?
+
+    @Option(name: .long, help: "Largest request accepted, in bytes.")
+    var maxRequestBytes = 10 << 20
+
+    @Option(name: .long, help: "Most calls in one batch request.")
+    var maxBatch = 1_000
+
+    func validate() throws {
+        guard slotTime >= 0, slotTime <= 3_600 else { throw ValidationError("--slot-time must be between 0 and 3600 seconds") }
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard maxRequestBytes >= 1_024 else { throw ValidationError("--max-request-bytes must be at least 1024") }
+        guard maxBatch >= 1 else { throw ValidationError("--max-batch must be at least 1") }
+        if let genesis, !FileManager.default.fileExists(atPath: genesis) {
+            throw ValidationError("no such genesis file: \(genesis)")
+        }
+    }
+
+    func run() async throws {
+        var log: EventLog? = nil
+        if let dataDir {
+            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+            do {
+                log = try EventLog(path: (dataDir as NSString).appendingPathComponent("devnet.sqlite"))
+            } catch {
+                throw CommandFailure("cannot open the data directory \(dataDir): \(error)")
+            }
+        }
+        let initial: DevnetGenesis
+        if let genesis {
+            do {
+                initial = try DevnetGenesis.parse(Array(try Data(contentsOf: URL(fileURLWithPath: genesis))))
+            } catch {
+                throw CommandFailure("cannot use the genesis file \(genesis): \(error)")
+            }
+        } else {
+            initial = DevnetGenesis.builtIn(chainId: chainId, timestamp: UInt64(Date().timeIntervalSince1970),
+                                            gasLimit: gasLimit)
+        }
+        let eventLog = LogBox(log: log)
+        let node: DevnetNode
+        do {
+            node = try DevnetNode(automine: slotTime == 0) { try DevnetChain(genesis: initial, log: eventLog.log) }
+        } catch {
+            throw CommandFailure("cannot start the chain: \(error)")
+        }
+        let dispatcher = RPCDispatcher(methods: node.methods(),
+                                       limits: RPCLimits(maxRequestBytes: maxRequestBytes, maxBatchSize: maxBatch))
+        let slotTime = self.slotTime
+        let host = self.host
+        let dataDir = self.dataDir
+        let app = RPCHTTPServer.application(
+            dispatcher: dispatcher, configuration: RPCServerConfiguration(host: host, port: port, limits: dispatcher.limits),
+            onRunning: { port in
+                let status = try? await node.withChainStatus()
+                var lines = ["lockstep l1 \(LockstepVersion.string)",
+                             "chain id \(node.chainId), head block \(status?.head ?? 0), " +
+                             (slotTime == 0 ? "mining on every transaction" : "a block every \(slotTime) s"),
+                             "data: \(dataDir.map { "\($0)/devnet.sqlite" } ?? "in memory (use --data-dir to keep the chain)")",
+                             "", "Development accounts (10,000 ETH each; public keys, never use them elsewhere):"]
+                for (index, address) in DevAccounts.addresses.enumerated() {
+                    lines.append("(\(index)) \(address)  key \(DevAccounts.privateKeyHexes[index])")
+                }
+                lines += ["", "Listening on http://\(host):\(port) and ws://\(host):\(port)"]
+                print(lines.joined(separator: "\n"))
+                fflush(nil)
+            },
+            onDisconnect: { node.disconnected($0) })
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.runService() }
+            if slotTime > 0 {
+                group.addTask {
+                    await node.runSlots(slotSeconds: slotTime) { message in
+                        if ProcessInfo.processInfo.environment["LOCKSTEP_QUIET"] == nil { print(message); fflush(nil) }
+                    }
+                }
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+        node.stop()
+    }
+}
+
+/// Hands the event log to the chain thread, which alone uses it from then on.
+struct LogBox: @unchecked Sendable {
+    let log: EventLog?
+}

@@ -1,0 +1,54 @@
+"""Starts and stops `lockstep l1` for the web3.py suite."""
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+
+
+def binary():
+    path = os.environ.get("LOCKSTEP_BIN") or os.path.join(os.path.dirname(__file__), "../../.build/release/lockstep")
+    if not os.path.exists(path):
+        raise RuntimeError(f"lockstep binary not found at {path}: build it with `swift build -c release`")
+    return path
+
+
+class L1Node:
+    """A running `lockstep l1 --port 0`; `url` and `ws_url` are known once it listens."""
+
+    def __init__(self, *args, data_dir=None):
+        self.data_dir = data_dir
+        command = [binary(), "l1", "--port", "0", *args]
+        if data_dir:
+            command += ["--data-dir", data_dir]
+        env = dict(os.environ, LOCKSTEP_QUIET="1")
+        self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+                                        stdin=subprocess.DEVNULL)
+        self.output = []
+        ready = threading.Event()
+
+        def read():
+            for line in self.process.stdout:
+                self.output.append(line)
+                match = re.search(r"Listening on http://([\d.]+):(\d+)", line)
+                if match:
+                    self.url = f"http://{match.group(1)}:{match.group(2)}"
+                    self.ws_url = f"ws://{match.group(1)}:{match.group(2)}"
+                    ready.set()
+            ready.set()
+
+        threading.Thread(target=read, daemon=True).start()
+        if not ready.wait(60) or self.process.poll() is not None:
+            self.stop()
+            raise RuntimeError("lockstep l1 did not start:\n" + "".join(self.output))
+
+    def stop(self, kill=False):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
+            try:
+                self.process.wait(20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
