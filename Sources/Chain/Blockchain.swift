@@ -38,11 +38,15 @@ public final class Blockchain {
 
     /// A chain from a genesis header and its allocation.
     /// - Throws: `InvalidBlock` with `.stateRoot` when the allocation's root is not the header's.
-    public init(config: ChainConfig, genesis header: BlockHeader,
-                accounts: [Address: InMemoryState.Account]) throws(InvalidBlock) {
+    public convenience init(config: ChainConfig, genesis header: BlockHeader,
+                            accounts: [Address: InMemoryState.Account]) throws(InvalidBlock) {
+        try self.init(config: config, genesis: header, state: WorldState(accounts: accounts))
+    }
+
+    init(config: ChainConfig, genesis header: BlockHeader, state: WorldState) throws(InvalidBlock) {
         self.config = config
         self.executor = BlockExecutor(config: config)
-        self.state = WorldState(accounts: accounts)
+        self.state = state
         let root = self.state.stateRoot
         guard root == header.stateRoot else {
             throw InvalidBlock(.stateRoot, "genesis allocation has state root \(root), the genesis header says \(header.stateRoot)")

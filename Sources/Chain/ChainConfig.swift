@@ -25,7 +25,7 @@ public struct ChainConfig: Hashable, Sendable {
 
     public init(chainId: UInt64, forks: [ForkActivation], blobSchedule: [Fork: BlobParameters] = [:]) {
         self.chainId = chainId
-        self.forks = forks.sorted { $0.timestamp < $1.timestamp }
+        self.forks = forks.sorted { ($0.timestamp, $0.fork.rawValue) < ($1.timestamp, $1.fork.rawValue) }
         self.blobSchedule = blobSchedule
     }
 

@@ -55,7 +55,7 @@ public final class WorldState: StateBackend {
     // MARK: Pending changes
 
     /// A block's changes with the tries they produce, not yet applied.
-    public struct PendingState: @unchecked Sendable {
+    public struct PendingState: Sendable {
         public let changes: [AccountChange]
         public let stateRoot: Hash
         let accountTrie: SecureTrie
