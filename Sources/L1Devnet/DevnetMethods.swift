@@ -127,7 +127,7 @@ extension DevnetNode {
             return try await withChain { devnet in
                 try devnet.requireHeadState(tag)
                 let nonce = devnet.chain.state.account(address)?.nonce ?? 0
-                return .quantity(tag == .pending ? devnet.pool.nextNonce(for: address, accountNonce: nonce) : nonce)
+                return .quantity(tag == .pending ? devnet.pool.pendingNonce(of: address, stateNonce: nonce) : nonce)
             }
         }
         methods.register("eth_getCode") { [self] call in
@@ -209,14 +209,14 @@ extension DevnetNode {
             let arguments = try Self.callArguments(.object(object))
             let hash = try await withChain { devnet in
                 let nonce = try object["nonce"].map { value throws(RPCError) in try RPCParams.uint64(value, "nonce") }
-                    ?? devnet.pool.nextNonce(for: from, accountNonce: devnet.chain.state.account(from)?.nonce ?? 0)
+                    ?? devnet.pool.pendingNonce(of: from, stateNonce: devnet.chain.state.account(from)?.nonce ?? 0)
                 let gas = try arguments.gas ?? devnet.estimateGas(arguments)
                 let tip = arguments.maxPriorityFeePerGas ?? arguments.gasPrice ?? U256(1_000_000_000)
                 let cap = arguments.maxFeePerGas ?? arguments.gasPrice ?? (devnet.nextBaseFee &* U256(2) &+ tip)
                 let transaction = Transaction(
                     type: .dynamicFee, chainId: chainId, nonce: nonce, maxPriorityFeePerGas: tip < cap ? tip : cap,
                     maxFeePerGas: cap, gasLimit: gas, to: arguments.to, value: arguments.value, data: arguments.data,
-                    accessList: arguments.accessList).signed(with: DevAccounts.keys[index])
+                    accessList: arguments.accessList).signed(with: DevAccounts.privateKeys[index])
                 return try devnet.submit(raw: transaction.networkEncoded)
             }
             if automine { try await mine() }
@@ -228,7 +228,7 @@ extension DevnetNode {
                 if let found = devnet.chain.transaction(hash: hash), let block = devnet.chain.block(hash: found.location.blockHash) {
                     return EthJSON.transaction(in: block, index: found.location.index)
                 }
-                if let pooled = devnet.pool.transaction(hash: hash) {
+                if let pooled = devnet.pool.entry(hash: hash) {
                     return EthJSON.transaction(pooled.transaction, sender: pooled.sender, block: nil, index: nil)
                 }
                 return .null

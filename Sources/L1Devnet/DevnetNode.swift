@@ -118,6 +118,19 @@ public final class DevnetNode: Sendable {
 
     public func stop() { thread.stop() }
 
+    /// Submits raw transactions in one chain-thread job (benchmarks, bulk loads); returns their hashes.
+    @discardableResult
+    public func submitAll(_ raws: [[UInt8]]) async throws -> [Hash] {
+        try await withChain { devnet in try raws.map { try devnet.submit(raw: $0) } }
+    }
+
+    /// Mines one block and returns how many transactions it included.
+    public func mineCounting() async throws -> Int {
+        let block = try await withChain { devnet in try devnet.mine() }
+        publish(block)
+        return block.block.transactions.count
+    }
+
     /// The head block number, for start-up messages.
     public func withChainStatus() async throws -> (head: UInt64, pending: Int) {
         try await withChain { ($0.head.number, $0.pool.count) }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Chain
 import L1Devnet
 import Primitives
 import RPCServer
@@ -75,16 +76,16 @@ struct L1Command: AsyncParsableCommand {
                 throw CommandFailure("cannot open the data directory \(dataDir): \(error)")
             }
         }
-        let initial: DevnetGenesis
+        let initial: Genesis
         if let genesis {
             do {
-                initial = try DevnetGenesis.parse(Array(try Data(contentsOf: URL(fileURLWithPath: genesis))))
+                initial = try Genesis.parse(json: try Data(contentsOf: URL(fileURLWithPath: genesis)))
             } catch {
                 throw CommandFailure("cannot use the genesis file \(genesis): \(error)")
             }
         } else {
-            initial = DevnetGenesis.builtIn(chainId: chainId, timestamp: UInt64(Date().timeIntervalSince1970),
-                                            gasLimit: gasLimit)
+            initial = Genesis.devnetL1(chainId: chainId, timestamp: UInt64(Date().timeIntervalSince1970),
+                                       gasLimit: gasLimit)
         }
         let eventLog = LogBox(log: log)
         let node: DevnetNode
@@ -108,7 +109,7 @@ struct L1Command: AsyncParsableCommand {
                              "data: \(dataDir.map { "\($0)/devnet.sqlite" } ?? "in memory (use --data-dir to keep the chain)")",
                              "", "Development accounts (10,000 ETH each; public keys, never use them elsewhere):"]
                 for (index, address) in DevAccounts.addresses.enumerated() {
-                    lines.append("(\(index)) \(address)  key \(DevAccounts.privateKeyHexes[index])")
+                    lines.append("(\(index)) \(address)  key \(Hex.encode(DevAccounts.privateKeys[index].bytes))")
                 }
                 lines += ["", "Listening on http://\(host):\(port) and ws://\(host):\(port)"]
                 print(lines.joined(separator: "\n"))
