@@ -7,7 +7,7 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run benchmarks and print figures (use a release build: swift build -c release).",
-        subcommands: [Primitives.self, EVMBenchCommand.self]
+        subcommands: [Primitives.self, EVMBenchCommand.self, PrecompileBenchCommand.self]
     )
 
     struct Primitives: ParsableCommand {

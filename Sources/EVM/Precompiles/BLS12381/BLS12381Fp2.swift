@@ -59,31 +59,37 @@ extension BLS12381 {
             c1.isZero ? c0.isLexicographicallyLargest : c1.isLexicographicallyLargest
         }
 
-        /// a^e for an exponent given as 64-bit limbs, least significant first.
+        /// a^e for an exponent given as 64-bit limbs, least significant first (left-to-right, 4-bit windows).
         func power(_ exponent: [UInt64]) -> Fp2 {
+            var table = [Fp2](repeating: .one, count: 16)
+            for i in 1..<16 { table[i] = table[i - 1] * self }
             var result = Fp2.one
             var started = false
             for limb in exponent.reversed() {
-                var bit = 63
-                while bit >= 0 {
-                    if started { result = result.squared }
-                    if (limb >> UInt64(bit)) & 1 == 1 {
-                        result = started ? result * self : self
+                var shift = 60
+                while shift >= 0 {
+                    if started { result = result.squared.squared.squared.squared }
+                    let digit = Int((limb >> UInt64(shift)) & 0xf)
+                    if digit != 0 {
+                        result = started ? result * table[digit] : table[digit]
                         started = true
                     }
-                    bit -= 1
+                    shift -= 4
                 }
             }
             return result
         }
 
         /// A square root if one exists (Adj and Rodríguez-Henríquez, eprint 2012/685, algorithm 9, for p ≡ 3 mod 4).
+        /// A non-square is recognised after the first of the two exponentiations.
         var squareRoot: Fp2? {
             if isZero { return .zero }
             let a1 = power(Fp.pMinus3Over4)
             let alpha = a1 * (a1 * self)  // a^((p-1)/2)
-            let x0 = a1 * self  // a^((p+1)/4)
             let minusOne = Fp2.one.negated
+            // a^((p²-1)/2) = conj(α)·α is the quadratic character of a in Fp2.
+            if alpha.conjugate * alpha == minusOne { return nil }
+            let x0 = a1 * self  // a^((p+1)/4)
             let root: Fp2
             if alpha == minusOne {
                 root = Fp2(c0: x0.c1.negated, c1: x0.c0)  // u·x0

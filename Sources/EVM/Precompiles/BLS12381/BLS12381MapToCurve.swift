@@ -74,8 +74,29 @@ extension BLS12381 {
 
         /// MAP_FP_TO_G1: SWU, 11-isogeny, then [h_eff]P with h_eff = 1 - x = |x| + 1.
         static func mapToG1(_ u: Fp) -> G1Point {
-            let point = map(u, G1Isogeny.self).jacobian
+            let point = mapFp(u).jacobian
             return point.timesXAbsolute + point
+        }
+
+        /// `map` specialised to Fp with a single exponentiation (as RFC 9380's sqrt_ratio for p ≡ 3 mod 4): c =
+        /// g(x1)^((p+1)/4) is √g(x1) when g(x1) is a square; otherwise c² = -g(x1), and since
+        /// g(x2) = Z³u⁶·g(x1), √g(x2) = u³·Z·√(-Z)·c.
+        static func mapFp(_ u: Fp) -> G1Affine {
+            let a = G1Isogeny.a, b = G1Isogeny.b, z = G1Isogeny.z
+            let u2 = u.squared
+            let zu2 = z * u2
+            let tv1 = (zu2.squared + zu2).inverse
+            let x1 = tv1.isZero ? b * (z * a).inverse : b.negated * a.inverse * (Fp.one + tv1)
+            let gx1 = x1.squared * x1 + a * x1 + b
+            let candidate = gx1.power(Fp.pPlus1Over4)
+            var x = x1
+            var y = candidate
+            if candidate.squared != gx1 {
+                x = zu2 * x1
+                y = candidate * u2 * u * z * G1Isogeny.sqrtMinusZ
+            }
+            if u.sign != y.sign { y = y.negated }
+            return isogeny(x: x, y: y, G1Isogeny.self)
         }
 
         /// MAP_FP2_TO_G2: SWU, 3-isogeny, then [h_eff]P by the endomorphism method of Budroni-Pintore
@@ -100,6 +121,8 @@ extension BLS12381 {
         static let a = Fp(hex: "0x00144698a3b8e9433d693a02c96d4982b0ea985383ee66a8d8e8981aefd881ac98936f8da0e0f97f5cf428082d584c1d")
         static let b = Fp(hex: "0x12e2908d11688030018b12e8753eee3b2016c1f0f24f4070a0b9c14fcef35ef55a23215a316ceaa5d1cc48e98e172be0")
         static let z = Fp(small: 11)
+        /// √(-Z) = √(-11), a square because both -1 and Z are non-squares (p ≡ 3 mod 4).
+        static let sqrtMinusZ: Fp = z.negated.squareRoot ?? .zero
         // RFC 9380 §E.2: the 11-isogeny E'1 → E, coefficients k_(i,0), k_(i,1), ... in increasing degree.
         static let xNumerator: [Fp] = [
             Fp(hex: "0x11a05f2b1e833340b809101dd99815856b303e88a2d7005ff2627b56cdb4e2c85610c2d5f2e62d6eaeac1662734649b7"),
