@@ -1,20 +1,47 @@
 extension BLS12381 {
     /// Multi-scalar multiplication Σ [s_i]P_i, the work behind G1MSM and G2MSM (EIP-2537).
     enum MultiScalarMultiplication {
-        /// Below this many terms, each product is computed on its own with fixed windows; from it on, Pippenger's
-        /// bucket method shares the doublings across all terms.
+        /// Below this many terms, Straus's interleaved fixed windows (one table of multiples per point, shared
+        /// doublings); from it on, Pippenger's bucket method.
         static let bucketThreshold = 4
 
         /// Σ [scalars[i]]points[i] (the arrays have equal length).
         static func sum<F: Field>(points: [AffinePoint<F>], scalars: [Scalar]) -> JacobianPoint<F> {
-            if points.count < bucketThreshold {
-                var result = JacobianPoint<F>.infinity
-                for i in 0..<points.count where !points[i].isInfinity {
-                    result = result + points[i].jacobian.multiplied(by: scalars[i])
+            points.count < bucketThreshold
+                ? straus(points: points, scalars: scalars)
+                : pippenger(points: points, scalars: scalars)
+        }
+
+        /// Straus (Shamir's trick generalised) with 4-bit windows: each point's multiples 1...15 are normalised to
+        /// affine with one shared inversion so that the additions are mixed, and the 4 doublings per window are
+        /// shared by all terms.
+        static func straus<F: Field>(points: [AffinePoint<F>], scalars: [Scalar]) -> JacobianPoint<F> {
+            let live = (0..<points.count).filter { !points[$0].isInfinity && !scalars[$0].isZero }
+            guard !live.isEmpty else { return .infinity }
+            var multiples: [JacobianPoint<F>] = []
+            multiples.reserveCapacity(15 * live.count)
+            for i in live {
+                let base = points[i].jacobian
+                var current = base
+                multiples.append(current)
+                for _ in 2...15 {
+                    current = current.adding(points[i])
+                    multiples.append(current)
                 }
-                return result
             }
-            return pippenger(points: points, scalars: scalars)
+            let table = JacobianPoint<F>.batchAffine(multiples)
+            let bits = live.reduce(0) { max($0, scalars[$1].bitLength) }
+            var result = JacobianPoint<F>.infinity
+            var index = (bits + 3) / 4 * 4 - 4
+            while index >= 0 {
+                if !result.isInfinity { result = result.doubled.doubled.doubled.doubled }
+                for (slot, i) in live.enumerated() {
+                    let digit = scalars[i].window(at: index, width: 4)
+                    if digit != 0 { result = result.adding(table[15 * slot + digit - 1]) }
+                }
+                index -= 4
+            }
+            return result
         }
 
         /// The window width minimising the number of additions, (256/c)·(k + 2^(c+1)).
