@@ -29,9 +29,6 @@ public struct BlockExecutionResult: Sendable {
     public var requestsHash: Hash? { self.requests.map(ExecutionRequest.requestsHash) }
     /// The state after the block, prepared against the parent state but not committed.
     public var pendingState: WorldState.PendingState
-    /// Some transaction reached a precompile Lockstep does not implement (KZG, BLS12-381): results are not
-    /// trustworthy.
-    public var reachedUnsupportedPrecompile: Bool
 }
 
 /// A block being executed step by step: pre-block system calls, transactions, withdrawals, then post-block
@@ -54,7 +51,6 @@ public final class BlockExecution {
     public private(set) var logCount = 0
     /// The return data of the last transaction applied (what `eth_callBundle` reports as its value).
     public private(set) var lastOutput: [UInt8] = []
-    var reachedUnsupportedPrecompile = false
 
     /// Starts a block with `header`'s environment on top of `worldState` and runs the pre-block system calls:
     /// EIP-4788 (the parent beacon block root, Cancun on) and EIP-2935 (the parent hash, Prague on).
@@ -119,7 +115,6 @@ public final class BlockExecution {
         } catch {
             throw reject(error.code.name, error.message)
         }
-        if result.reachedUnsupportedPrecompile { self.reachedUnsupportedPrecompile = true }
         self.lastOutput = result.output
         self.gasUsed += result.gasUsed
         self.blobGasUsed += blobGas
@@ -165,7 +160,7 @@ public final class BlockExecution {
         let pending = self.worldState.prepare(self.state.takeChanges())
         return BlockExecutionResult(receipts: self.receipts, outcomes: self.outcomes, gasUsed: self.gasUsed,
                                     blobGasUsed: self.blobGasUsed, logsBloom: bloom, requests: requests,
-                                    pendingState: pending, reachedUnsupportedPrecompile: self.reachedUnsupportedPrecompile)
+                                    pendingState: pending)
     }
 
     /// The execution-spec-tests `TransactionException` name for a stateless validity error.

@@ -34,30 +34,11 @@ public struct BlockExecutor: Sendable {
         let execution = BlockExecution(config: self.config, header: header, worldState: worldState)
         for (index, transaction) in block.transactions.enumerated() {
             let sender = senders.flatMap { index < $0.count ? $0[index] : nil }
-            do {
-                try execution.apply(transaction, sender: sender)
-            } catch {
-                var rejected = error
-                rejected.reachedUnsupportedPrecompile = execution.reachedUnsupportedPrecompile
-                throw rejected
-            }
+            try execution.apply(transaction, sender: sender)
         }
         execution.apply(withdrawals: block.withdrawals ?? [])
-        var result: BlockExecutionResult
-        do {
-            result = try execution.finish()
-        } catch {
-            var rejected = error
-            rejected.reachedUnsupportedPrecompile = execution.reachedUnsupportedPrecompile
-            throw rejected
-        }
-        do {
-            try self.check(result, against: block)
-        } catch {
-            var rejected = error
-            rejected.reachedUnsupportedPrecompile = result.reachedUnsupportedPrecompile
-            throw rejected
-        }
+        let result = try execution.finish()
+        try self.check(result, against: block)
         return result
     }
 

@@ -51,9 +51,6 @@ public struct InvalidBlock: Error, Hashable, Sendable, CustomStringConvertible {
     /// execution-spec-tests name `TransactionException`s).
     public let transactionIndex: Int?
     public let transactionCode: String?
-    /// Execution reached a precompile Lockstep does not implement (KZG, BLS12-381) before the block was rejected:
-    /// the verdict is not trustworthy (test runners report a skip).
-    public var reachedUnsupportedPrecompile = false
 
     public init(_ code: Code, _ message: String) {
         self.code = code

@@ -121,11 +121,6 @@ public struct BlockchainTestRunner: Sendable {
             case (.success, let expected?):
                 throw BlockchainTestError("block \(position) was accepted, but the fixture expects \(expected)")
             case (.failure(let error), nil):
-                if error.reachedUnsupportedPrecompile {
-                    result.status = .skipped
-                    result.reason = "reaches a precompile that is not implemented yet (KZG or BLS12-381)"
-                    return
-                }
                 throw BlockchainTestError("block \(position) rejected: \(error.exceptionName): \(error.message)")
             case (.failure(let error), let expected?):
                 result.blocksRejected += 1

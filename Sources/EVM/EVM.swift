@@ -33,8 +33,6 @@ public final class EVM {
     public let fork: Fork
     /// Logs emitted so far in the transaction (truncated when frames revert).
     public var logs: [Log] = []
-    /// Set when execution reached a precompile that Lockstep does not implement yet (runners report a skip).
-    public var reachedUnsupportedPrecompile = false
     /// Optional EIP-3155 tracer.
     public var tracer: Tracer?
 
@@ -81,7 +79,6 @@ public final class EVM {
 
         if !disablePrecompiles && precompileAddresses.contains(codeAddress) {
             let result = Precompiles.run(codeAddress, input: input, gasLimit: UInt64(max(gas, 0)), fork: fork)
-            if result.unsupported { reachedUnsupportedPrecompile = true }
             if result.success {
                 return CallResult(success: true, gasLeft: gas - Int(result.gasUsed), output: result.output)
             }

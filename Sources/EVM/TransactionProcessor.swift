@@ -44,8 +44,6 @@ public struct TransactionReceipt: Sendable {
     public var logs: [Log]
     public var output: [UInt8]
     public var createdAddress: Address?
-    /// Execution reached a precompile Lockstep does not implement (KZG, BLS): the result is not trustworthy.
-    public var reachedUnsupportedPrecompile: Bool
 }
 
 /// Applies transactions to a `JournaledState`: validation, gas purchase, EIP-7702 authorizations, execution,
@@ -130,8 +128,7 @@ public struct TransactionProcessor {
         state.addBalance(block.coinbase, U256(gasUsed) &* tip)
 
         let receipt = TransactionReceipt(success: result.success, gasUsed: gasUsed, logs: result.success ? evm.logs : [],
-                                         output: result.output, createdAddress: result.createdAddress,
-                                         reachedUnsupportedPrecompile: evm.reachedUnsupportedPrecompile)
+                                         output: result.output, createdAddress: result.createdAddress)
         state.finishTransaction()
         return receipt
     }

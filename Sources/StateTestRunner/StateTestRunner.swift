@@ -6,7 +6,7 @@ import State
 /// The outcome of one state-test case (one fork, one data/gas/value index triple).
 public struct StateTestResult: Sendable {
     public enum Status: String, Sendable {
-        case passed, failed, skipped
+        case passed, failed
     }
 
     public var file: String
@@ -16,7 +16,7 @@ public struct StateTestResult: Sendable {
     public var index: Int
     public var indexes: (data: Int, gas: Int, value: Int)
     public var status: Status
-    /// Why it failed or was skipped (empty when it passed).
+    /// Why it failed (empty when it passed).
     public var reason: String
 }
 
@@ -117,11 +117,6 @@ public struct StateTestRunner: Sendable {
                 ? try test.executeStatelessly(fork: fork, entry: entry, data: d, gas: g, value: v)
                 : try test.execute(fork: fork, entry: entry, data: d, gas: g, value: v, tracer: makeTracer?(),
                                    makeBackend: makeBackend)
-            if outcome.unsupportedPrecompile {
-                result.status = .skipped
-                result.reason = "reaches a precompile that is not implemented yet (KZG or BLS12-381)"
-                return result
-            }
             if let expectException {
                 if let error = outcome.invalid {
                     result.status = outcome.root == expectedRoot ? .passed : .failed
@@ -190,7 +185,6 @@ struct ParsedStateTest {
         var root: Hash
         var logsHash: Hash
         var invalid: String?
-        var unsupportedPrecompile: Bool
     }
 
     func word(_ key: String, in dictionary: [String: Any]) throws -> U256? {
@@ -229,7 +223,6 @@ struct ParsedStateTest {
         let transactionOrError = makeTransaction(entry: entry, data: data, gas: gas, value: value)
         var invalid: String? = nil
         var logs: [Log] = []
-        var unsupported = false
         switch transactionOrError {
         case .failure(let error):
             invalid = error.description
@@ -238,7 +231,6 @@ struct ParsedStateTest {
                 try checkChainId(transaction)
                 let receipt = try processor.execute(transaction, sender: sender, state: state)
                 logs = receipt.logs
-                unsupported = receipt.reachedUnsupportedPrecompile
                 (tracer as? EIP3155Tracer)?.finish(output: receipt.output, gasUsed: receipt.gasUsed,
                                                    error: receipt.success ? nil : "execution failed or reverted")
             } catch {
@@ -254,7 +246,7 @@ struct ParsedStateTest {
             if let invalid { tracer.finish(output: [], gasUsed: 0, error: "invalid transaction: \(invalid)") }
             tracer.emit("{\"stateRoot\": \"\(root)\"}\n")
         }
-        return Outcome(root: root, logsHash: Log.hash(logs), invalid: invalid, unsupportedPrecompile: unsupported)
+        return Outcome(root: root, logsHash: Log.hash(logs), invalid: invalid)
     }
 
     /// Executes once against the full pre-state while recording reads, builds the witness, then executes again
@@ -286,7 +278,7 @@ struct ParsedStateTest {
         }
         let witness = WitnessBuilder.build(pre: backend, recorder: recorder, changes: recordingState.takeChanges())
         if let invalid {
-            return Outcome(root: witness.stateRoot, logsHash: Log.hash([]), invalid: invalid, unsupportedPrecompile: false)
+            return Outcome(root: witness.stateRoot, logsHash: Log.hash([]), invalid: invalid)
         }
 
         // 2. Execute again from the witness alone.
@@ -295,8 +287,7 @@ struct ParsedStateTest {
         guard case .success(let (tx, sender)) = transaction else { throw StateTestError("unreachable") }
         let receipt = try processor.execute(tx, sender: sender, state: state)
         let root = try stateless.postStateRoot(applying: state.takeChanges())
-        return Outcome(root: root, logsHash: Log.hash(receipt.logs), invalid: nil,
-                       unsupportedPrecompile: receipt.reachedUnsupportedPrecompile)
+        return Outcome(root: root, logsHash: Log.hash(receipt.logs), invalid: nil)
     }
 
     func checkChainId(_ transaction: Transaction) throws {

@@ -7,8 +7,8 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Run benchmarks and print figures (use a release build: swift build -c release).",
-        subcommands: [Primitives.self, EVMBenchCommand.self, BundleBenchCommand.self, StateBenchCommand.self,
-                      L1BenchCommand.self]
+        subcommands: [Primitives.self, EVMBenchCommand.self, PrecompileBenchCommand.self, BundleBenchCommand.self,
+                      StateBenchCommand.self, L1BenchCommand.self]
     )
 
     struct Primitives: ParsableCommand {

@@ -1,0 +1,119 @@
+extension BLS12381 {
+    /// The optimal ate pairing on BLS12-381, evaluated as a product check: one Miller loop shared by all pairs
+    /// (one Fp12 squaring per step whatever the number of pairs), then one final exponentiation.
+    enum Pairing {
+        /// Whether ∏ e(P_i, Q_i) = 1, for points already checked to be in G1 and G2 (infinity allowed: such a pair
+        /// contributes a factor of one).
+        static func productIsOne(_ pairs: [(G1Affine, G2Affine)]) -> Bool {
+            let live = pairs.filter { !$0.0.isInfinity && !$0.1.isInfinity }
+            guard !live.isEmpty else { return true }
+            return finalExponentiation(millerLoop(live)) == .one
+        }
+
+        /// A point of the twist in homogeneous projective coordinates (x = X/Z, y = Y/Z), as the line formulas
+        /// of Costello-Lange-Naehrig 2010 use.
+        struct TwistPoint {
+            var x: Fp2, y: Fp2, z: Fp2
+        }
+
+        /// 1/2 in Fp, used by the doubling formula.
+        static let twoInverse: Fp = Fp(small: 2).inverse
+
+        /// Doubles `t` and returns the tangent line at `t`, scaled by a factor in Fp2 (which the final
+        /// exponentiation removes), as (coefficient of y_P, coefficient of x_P, constant).
+        ///
+        /// On the M-type twist the line through untwisted points, times w³, is
+        /// y_P·w³ - λ'·x_P·w² - (y' - λ'x'); for the tangent at (X/Z, Y/Z), times 2YZ and using the curve
+        /// equation, that is -[(-2YZ)·y_P·w³ + 3X²·x_P·w² + (3b'Z² - Y²)].
+        @inline(__always)
+        static func doublingStep(_ t: inout TwistPoint) -> (Fp2, Fp2, Fp2) {
+            let a = (t.x * t.y).scaled(by: twoInverse)
+            let b = t.y.squared
+            let c = t.z.squared
+            let e = Fp2.curveB * (c.doubled + c)
+            let f = e.doubled + e
+            let g = (b + f).scaled(by: twoInverse)
+            let h = (t.y + t.z).squared - (b + c)
+            let i = e - b
+            let j = t.x.squared
+            let eSquared = e.squared
+            t.x = a * (b - f)
+            t.y = g.squared - (eSquared.doubled + eSquared)
+            t.z = b * h
+            return (h.negated, j.doubled + j, i)
+        }
+
+        /// Replaces `t` by t + q (q affine, never ±t in a loop over a prime-order point) and returns the line
+        /// through them, as for `doublingStep`: slope θ/λ with θ = Y - y_Q·Z, λ = X - x_Q·Z, times λ.
+        @inline(__always)
+        static func additionStep(_ t: inout TwistPoint, _ q: G2Affine) -> (Fp2, Fp2, Fp2) {
+            let theta = t.y - q.y * t.z
+            let lambda = t.x - q.x * t.z
+            let c = theta.squared
+            let d = lambda.squared
+            let e = lambda * d
+            let f = t.z * c
+            let g = t.x * d
+            let h = e + f - g.doubled
+            let newY = theta * (g - h) - e * t.y
+            t.x = lambda * h
+            t.y = newY
+            t.z = t.z * e
+            let j = theta * q.x - lambda * q.y
+            return (lambda, theta.negated, j)
+        }
+
+        /// Multiplies `f` by a line evaluated at P: the constant goes to w⁰, the x_P term to w² = v and the y_P
+        /// term to w³ = v·w (the M-type placement).
+        @inline(__always)
+        static func applyLine(_ f: inout Fp12, _ line: (Fp2, Fp2, Fp2), _ p: G1Affine) {
+            f = f.multiplied(byLine: line.2, line.1.scaled(by: p.x), line.0.scaled(by: p.y))
+        }
+
+        /// The Miller loop f_{|x|,Q}(P) for every pair, multiplied together, then conjugated because x < 0.
+        static func millerLoop(_ pairs: [(G1Affine, G2Affine)]) -> Fp12 {
+            var t = pairs.map { TwistPoint(x: $0.1.x, y: $0.1.y, z: .one) }
+            var f = Fp12.one
+            var bit = 62  // the top bit of |x| (bit 63) is the starting point T = Q
+            while bit >= 0 {
+                if bit != 62 { f = f.squared }
+                for k in 0..<pairs.count {
+                    applyLine(&f, doublingStep(&t[k]), pairs[k].0)
+                }
+                if (xAbsolute >> UInt64(bit)) & 1 == 1 {
+                    for k in 0..<pairs.count {
+                        applyLine(&f, additionStep(&t[k], pairs[k].1), pairs[k].0)
+                    }
+                }
+                bit -= 1
+            }
+            return f.conjugate
+        }
+
+        /// f^((p¹² - 1)/r): the easy part (p⁶ - 1)(p² + 1), then the hard part by the decomposition of
+        /// Hayashida-Hayasaka-Teruya (eprint 2020/875): 3(p⁴ - p² + 1)/r = (x - 1)²(x + p)(x² + p² - 1) + 3.
+        /// The result is the pairing cubed, which is one exactly when the pairing is (r is prime, not 3).
+        static func finalExponentiation(_ input: Fp12) -> Fp12 {
+            var f = input.conjugate * input.inverse
+            f = f.frobenius(2) * f
+            // f is now in the cyclotomic subgroup: conjugation inverts it and cyclotomic squaring applies.
+            var t0 = powerByX(f) * f.conjugate  // f^(x-1)
+            t0 = powerByX(t0) * t0.conjugate  // f^((x-1)²)
+            let t1 = powerByX(t0) * t0.frobenius(1)  // ·^(x+p)
+            let t2 = powerByX(powerByX(t1)) * t1.frobenius(2) * t1.conjugate  // ·^(x²+p²-1)
+            return t2 * f.cyclotomicSquared * f
+        }
+
+        /// f^x for f in the cyclotomic subgroup: f^|x| by square and multiply, then conjugated as x < 0.
+        static func powerByX(_ f: Fp12) -> Fp12 {
+            var result = f
+            var bit = 62  // the top bit is the initial value
+            while bit >= 0 {
+                result = result.cyclotomicSquared
+                if (xAbsolute >> UInt64(bit)) & 1 == 1 { result = result * f }
+                bit -= 1
+            }
+            return result.conjugate
+        }
+    }
+}
