@@ -57,7 +57,7 @@ struct L1Command: AsyncParsableCommand {
     var maxBatch = 1_000
 
     func validate() throws {
-        guard slotTime >= 0, slotTime <= 3_600 else { throw ValidationError("--slot-time must be between 0 and 3600 seconds") }
+        guard slotTime >= 0, slotTime <= 86_400 else { throw ValidationError("--slot-time must be between 0 and 86400 seconds") }
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard maxRequestBytes >= 1_024 else { throw ValidationError("--max-request-bytes must be at least 1024") }
         guard maxBatch >= 1 else { throw ValidationError("--max-batch must be at least 1") }

@@ -345,7 +345,7 @@ def test_snapshot_revert_and_time(w3):
 
 def test_acknowledged_transactions_and_blocks_survive_a_crash():
     with tempfile.TemporaryDirectory() as data_dir:
-        first = L1Node("--slot-time", "3600", data_dir=data_dir)
+        first = L1Node("--slot-time", "86400", data_dir=data_dir)
         try:
             w3 = Web3(Web3.HTTPProvider(first.url))
             account = ACCOUNTS[7]
@@ -359,7 +359,7 @@ def test_acknowledged_transactions_and_blocks_survive_a_crash():
             pending_hash = w3.eth.send_raw_transaction(pending.raw_transaction)
         finally:
             first.stop(kill=True)  # SIGKILL: no chance to flush anything
-        second = L1Node("--slot-time", "3600", data_dir=data_dir)
+        second = L1Node("--slot-time", "86400", data_dir=data_dir)
         try:
             w3 = Web3(Web3.HTTPProvider(second.url))
             assert w3.eth.get_block(mined_block["number"])["hash"] == mined_block["hash"]
