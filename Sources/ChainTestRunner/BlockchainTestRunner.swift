@@ -35,18 +35,6 @@ public struct BlockchainTestRunner: Sendable {
         self.nameFilter = nameFilter
     }
 
-    /// Every `.json` file under `path` (or `path` itself), sorted.
-    public static func files(at path: String) -> [URL] {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else { return [] }
-        let url = URL(fileURLWithPath: path)
-        guard isDirectory.boolValue else { return [url] }
-        guard let enumerator = FileManager.default.enumerator(at: url, includingPropertiesForKeys: nil) else { return [] }
-        var files: [URL] = []
-        for case let file as URL in enumerator where file.pathExtension == "json" { files.append(file) }
-        return files.sorted { $0.path < $1.path }
-    }
-
     /// Runs every test of one file. A file that cannot be read yields one failed result saying why; tests that
     /// are not blockchain tests (no `blocks`) are ignored.
     public func run(file: URL) -> [BlockchainTestResult] {

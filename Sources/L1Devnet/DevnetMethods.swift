@@ -313,7 +313,16 @@ extension DevnetNode {
             var bytes = [UInt8](repeating: 0, count: 16)
             for index in bytes.indices { bytes[index] = UInt8.random(in: 0...255) }
             let id = Hex.encode(bytes)
-            subscriptions.withLock { $0[id] = Subscription(kind: subscriptionKind, connection: connection) }
+            let added = subscriptions.withLock { table -> Bool in
+                // A bound per connection, so that one client cannot grow the table without limit.
+                guard table.values.filter({ $0.connection.id == connection.id }).count < Self.maxSubscriptionsPerConnection
+                else { return false }
+                table[id] = Subscription(kind: subscriptionKind, connection: connection)
+                return true
+            }
+            guard added else {
+                throw RPCError.server("too many subscriptions on this connection (limit \(Self.maxSubscriptionsPerConnection))")
+            }
             return .string(id)
         }
         methods.register("eth_unsubscribe") { [self] call in
@@ -327,6 +336,9 @@ extension DevnetNode {
         registerTestMethods(&methods)
         return methods
     }
+
+    /// Subscriptions one WebSocket may hold at once.
+    static let maxSubscriptionsPerConnection = 256
 
     /// `eth_call`-style transaction arguments.
     static func callArguments(_ value: JSONValue) throws(RPCError) -> CallArguments {

@@ -44,7 +44,7 @@ struct BlockTestCommand: ParsableCommand {
 
     func run() throws {
         let runner = BlockchainTestRunner(networks: Set(fork.map { $0.lowercased() }), nameFilter: filter)
-        let files = paths.flatMap { BlockchainTestRunner.files(at: $0) }
+        let files = paths.flatMap { StateTestRunner.files(at: $0) }
         let verbose = self.verbose
         let started = Date()
         let results = runWithLargeStack { () -> [BlockchainTestResultBox] in
