@@ -157,7 +157,7 @@ public final class BlockExecution {
         }
         var bloom = Bloom()
         for receipt in self.receipts { bloom.formUnion(receipt.logsBloom) }
-        let pending = self.worldState.prepare(self.state.takeChanges())
+        let pending = try self.worldState.prepare(self.state.takeChanges())
         return BlockExecutionResult(receipts: self.receipts, outcomes: self.outcomes, gasUsed: self.gasUsed,
                                     blobGasUsed: self.blobGasUsed, logsBloom: bloom, requests: requests,
                                     pendingState: pending)

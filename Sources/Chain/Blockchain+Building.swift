@@ -12,15 +12,54 @@ extension Blockchain {
 }
 
 extension WorldState {
-    /// An `eth_getProof` answer for the current state: the account's proof in the state trie and each slot's proof
-    /// in the account's storage trie.
-    public func proof(address: Address, slots: [U256]) -> (account: AccountRecord?, accountProof: [[UInt8]],
-                                                           storage: [(slot: U256, value: U256, proof: [[UInt8]])]) {
-        let accountProof = self.accountTrie.proof(key: address.bytes)
-        let record = self.accountTrie.get(key: address.bytes).flatMap { try? AccountRecord(rlp: $0) }
-        let storageTrie = self.storageTries[address] ?? SecureTrie()
-        let storage = slots.map { slot in
-            (slot, self.storage(address, slot), storageTrie.proof(key: slot.bigEndianBytes))
+    /// An `eth_getProof` answer: the account's proof in the state trie and each slot's proof in the account's
+    /// storage trie, for the head state (nil) or the post-state of block `number` (when still kept).
+    ///
+    /// A forked state first fills in, from the upstream's own proofs, the paths its partial tries do not hold yet
+    /// (nothing under them changed here, so the upstream's nodes still hash to what the tries commit to).
+    /// - Throws: `InvalidBlock` (`.stateUnavailable`) when the upstream cannot supply them, or the block's state
+    ///   is no longer kept.
+    public func proof(address: Address, slots: [U256], atBlock number: UInt64? = nil) throws(InvalidBlock)
+        -> (account: AccountRecord?, accountProof: [[UInt8]], storage: [(slot: U256, value: U256, proof: [[UInt8]])])
+    {
+        var accountTrie: SecureTrie
+        var storageTries: [Address: SecureTrie]
+        if let number {
+            guard let snapshot = history[number] else {
+                throw InvalidBlock(.stateUnavailable, "the state of block \(number) is no longer kept")
+            }
+            accountTrie = snapshot.accountTrie
+            storageTries = snapshot.storageTries
+        } else {
+            if let fork { try loadForProof(address, slots: slots, fork: fork) }
+            accountTrie = self.accountTrie
+            storageTries = self.storageTries
+        }
+        if number != nil, let fork {
+            // Fill a copy of the old tries in; the upstream's nodes match wherever nothing changed here.
+            let proof = try fork.proof(address, slots: slots)
+            try Self.resolve(&accountTrie, proof.accountProof, what: "the state trie")
+            if var trie = storageTries[address] {
+                try Self.resolve(&trie, proof.storageProof, what: "the storage trie of \(address)")
+                storageTries[address] = trie
+            } else {
+                storageTries[address] = try? SecureTrie(root: proof.storageHash, proofNodes: proof.storageProof)
+            }
+        }
+        guard Self.isResolved(accountTrie, key: address.bytes) else {
+            throw InvalidBlock(.stateUnavailable, "the upstream's proof does not reach account \(address)")
+        }
+        let accountProof = accountTrie.proof(key: address.bytes)
+        let record = accountTrie.get(key: address.bytes).flatMap { try? AccountRecord(rlp: $0) }
+        let storageTrie = storageTries[address] ?? SecureTrie()
+        var storage: [(slot: U256, value: U256, proof: [[UInt8]])] = []
+        for slot in slots {
+            let key = slot.bigEndianBytes
+            guard Self.isResolved(storageTrie, key: key) else {
+                throw InvalidBlock(.stateUnavailable, "the upstream's proof does not reach slot \(slot.hexString) of \(address)")
+            }
+            let value = (try? storageTrie.getThrowing(key: key))?.flatMap { StateRoot.storageValue(rlp: $0) } ?? .zero
+            storage.append((slot, value, storageTrie.proof(key: key)))
         }
         return (record, accountProof, storage)
     }

@@ -31,8 +31,10 @@ public final class Blockchain {
     public let config: ChainConfig
     public let state: WorldState
     let executor: BlockExecutor
-    /// Canonical blocks by number (index = number).
+    /// Canonical blocks by number (index = number − the first block's number).
     var canonical: [ChainBlock] = []
+    /// The number of the chain's first block: 0, or the upstream block a forked chain starts from.
+    public let firstNumber: UInt64
     var numbersByHash: [Hash: UInt64] = [:]
     var transactionLocations: [Hash: TransactionLocation] = [:]
 
@@ -47,6 +49,7 @@ public final class Blockchain {
         self.config = config
         self.executor = BlockExecutor(config: config)
         self.state = state
+        self.firstNumber = header.number
         let root = self.state.stateRoot
         guard root == header.stateRoot else {
             throw InvalidBlock(.stateRoot, "genesis allocation has state root \(root), the genesis header says \(header.stateRoot)")
@@ -79,6 +82,13 @@ public final class Blockchain {
         return self.commit(block, result: result)
     }
 
+    /// A chain that continues an upstream chain from block `header` (fetched from the upstream), over forked
+    /// state at that block. The first block is the upstream's, known by its header only.
+    public convenience init(config: ChainConfig, forkedFrom header: BlockHeader, fork: ForkBase) {
+        // The state's root is the header's by construction, so this cannot fail.
+        try! self.init(config: config, genesis: header, state: WorldState(fork: fork))
+    }
+
     /// Accepts a block whose execution result has been checked (by `importBlock` or by `BlockBuilder`).
     func commit(_ block: Block, result: BlockExecutionResult) -> ChainBlock {
         self.state.commit(result.pendingState)
@@ -92,6 +102,7 @@ public final class Blockchain {
         self.canonical.append(accepted)
         self.numbersByHash[accepted.hash] = accepted.number
         self.state.setBlockHash(accepted.hash, number: accepted.number)
+        self.state.recordHistory(number: accepted.number)
         for (index, outcome) in accepted.outcomes.enumerated() {
             self.transactionLocations[outcome.hash] = TransactionLocation(blockHash: accepted.hash,
                                                                           blockNumber: accepted.number, index: index)
@@ -102,8 +113,8 @@ public final class Blockchain {
 
     /// The canonical block with this number.
     public func block(number: UInt64) -> ChainBlock? {
-        guard number < UInt64(self.canonical.count) else { return nil }
-        return self.canonical[Int(number)]
+        guard number >= self.firstNumber, number - self.firstNumber < UInt64(self.canonical.count) else { return nil }
+        return self.canonical[Int(number - self.firstNumber)]
     }
 
     /// The block with this hash.
@@ -134,10 +145,11 @@ public final class Blockchain {
     /// The logs of canonical blocks matching `filter`, in chain order.
     public func logs(matching filter: LogFilter) -> [LogEntry] {
         let last = min(filter.toBlock ?? self.head.number, self.head.number)
-        guard filter.fromBlock <= last else { return [] }
+        let first = max(filter.fromBlock, self.firstNumber)
+        guard first <= last else { return [] }
         var entries: [LogEntry] = []
-        for number in filter.fromBlock...last {
-            let block = self.canonical[Int(number)]
+        for number in first...last {
+            let block = self.canonical[Int(number - self.firstNumber)]
             guard filter.mayMatch(bloom: block.header.logsBloom) else { continue }
             entries += filter.matches(in: block)
         }

@@ -35,6 +35,9 @@ public struct InvalidBlock: Error, Hashable, Sendable, CustomStringConvertible {
         public static let depositEventLayout = Code(name: "INVALID_DEPOSIT_EVENT_LAYOUT")
         public static let systemContractEmpty = Code(name: "SYSTEM_CONTRACT_EMPTY")
         public static let systemContractCallFailed = Code(name: "SYSTEM_CONTRACT_CALL_FAILED")
+        /// A forked chain could not read the upstream state the block needs (the upstream failed, or its proofs
+        /// do not reveal a trie node); the block says nothing wrong, it just cannot be checked now.
+        public static let stateUnavailable = Code(name: "STATE_UNAVAILABLE")
         /// The block's hash is not the one it was announced with.
         public static let blockHash = Code(name: "INVALID_BLOCK_HASH")
         /// A transaction is not includable; `InvalidBlock.transactionCode` says why.

@@ -48,6 +48,8 @@ public final class InMemoryState: StateBackend {
     }
 
     public func code(hash: Hash) -> [UInt8]? { codes[hash] }
+    /// Makes `code` readable by its hash (for a state whose accounts live elsewhere).
+    public func store(code: [UInt8], hash: Hash) { codes[hash] = code }
 
     public func hasStorage(_ address: Address) -> Bool {
         !(accounts[address]?.storage.isEmpty ?? true)

@@ -6,6 +6,12 @@ import Primitives
 import State
 import Store
 
+/// A state to answer a query on, with the block whose post-state it is.
+public struct StateView {
+    public let state: StateBackend
+    public let block: ChainBlock
+}
+
 /// A Flashbots-style bundle: transactions included all together, in order, at the top of one block, or not at all.
 public struct DevnetBundle: Sendable, Hashable {
     public var transactions: [Transaction]
@@ -65,7 +71,11 @@ public struct NodeError: Error, Sendable, CustomStringConvertible {
 /// to a snapshot replays a prefix. Every change is written to the log before it is visible. Not thread-safe: the
 /// node's `ChainThread` owns it.
 public final class DevnetChain {
-    public let genesis: Genesis
+    /// The genesis of a chain started here; nil for a forked chain.
+    public let genesis: Genesis?
+    /// The upstream a forked chain continues; nil for a chain started here.
+    public let fork: DevnetFork?
+    let config_: ChainConfig
     public private(set) var chain: Blockchain
     public private(set) var pool: TransactionPool
     public private(set) var bundles: [UInt64: [DevnetBundle]] = [:]
@@ -86,32 +96,75 @@ public final class DevnetChain {
 
     /// Opens the chain: replays `log` when it holds events (the genesis argument is then ignored in favour of the
     /// logged one), otherwise starts from `genesis` and logs it.
-    public init(genesis initial: Genesis, log: EventLog?, coinbase: Address = .zero) throws {
+    public convenience init(genesis initial: Genesis, log: EventLog?, coinbase: Address = .zero) throws {
+        let logged = try log?.events() ?? []
+        if let first = logged.first {
+            guard first.kind == "genesis" else {
+                throw NodeError("the data directory holds a forked chain: start it with --fork-url, or use another --data-dir")
+            }
+            let genesis = try Genesis.parse(json: Data(first.payload))
+            try self.init(genesis: genesis, fork: nil, config: genesis.config, log: log, logged: logged, coinbase: coinbase)
+        } else {
+            try self.init(genesis: initial, fork: nil, config: initial.config, log: log, logged: [], coinbase: coinbase)
+        }
+    }
+
+    /// Opens a chain that continues `fork`'s upstream: replays `log` when it holds that fork's events, otherwise
+    /// starts at the fork block, logs it, and funds the ten development accounts with `devBalance` (as anvil does).
+    public convenience init(fork: DevnetFork, chainId: UInt64, log: EventLog?, coinbase: Address = .zero,
+                            devBalance: U256 = U256(10_000) &* U256(1_000_000_000_000_000_000)) throws {
+        let logged = try log?.events() ?? []
+        if let first = logged.first {
+            guard first.kind == "fork" else {
+                throw NodeError("the data directory holds a chain started from a genesis, not a fork: use another --data-dir")
+            }
+            let recorded = try DevnetFork.parseEvent(first.payload)
+            guard recorded.hash == fork.header.hash else {
+                throw NodeError("the data directory forked block \(recorded.blockNumber) (\(recorded.hash)) of \(recorded.url); " +
+                                "the upstream's block \(fork.blockNumber) is \(fork.header.hash)")
+            }
+        }
+        try self.init(genesis: nil, fork: fork, config: ChainConfig(chainId: chainId, fork: .prague), log: log,
+                      logged: logged, coinbase: coinbase)
+        if logged.isEmpty {
+            for address in DevAccounts.addresses { try edit(address, balance: devBalance) }
+        }
+    }
+
+    private init(genesis: Genesis?, fork: DevnetFork?, config: ChainConfig, log: EventLog?,
+                 logged: [EventLog.Event], coinbase: Address) throws {
         self.log = log
         self.coinbase = coinbase
-        let logged = try log?.events() ?? []
-        let genesis: Genesis
-        if let first = logged.first {
-            guard first.kind == "genesis" else { throw NodeError("the data directory's log does not start with a genesis") }
-            genesis = try Genesis.parse(json: Data(first.payload))
-        } else {
-            genesis = initial
-        }
         self.genesis = genesis
-        chain = Blockchain(genesis: genesis)
-        pool = TransactionPool(chainId: genesis.config.chainId)
-        if logged.isEmpty {
-            let payload = Array(genesis.gethJSON.serializedString().utf8)
-            let sequence = try log?.append(kind: "genesis", payload: payload) ?? 0
-            events.append(("genesis", payload, sequence))
-        } else {
-            events.append(("genesis", logged[0].payload, logged[0].sequence))
+        self.fork = fork
+        self.config_ = config
+        chain = Self.makeChain(genesis: genesis, fork: fork, config: config)
+        pool = TransactionPool(chainId: config.chainId)
+        if let first = logged.first {
+            events.append((first.kind, first.payload, first.sequence))
             for event in logged.dropFirst() {
                 try apply(kind: event.kind, payload: event.payload)
                 events.append((event.kind, event.payload, event.sequence))
             }
             try restorePending()
+        } else {
+            let (kind, payload) = fork.map { ("fork", $0.eventPayload) }
+                ?? ("genesis", Array(genesis!.gethJSON.serializedString().utf8))
+            let sequence = try log?.append(kind: kind, payload: payload) ?? 0
+            events.append((kind, payload, sequence))
         }
+    }
+
+    static func makeChain(genesis: Genesis?, fork: DevnetFork?, config: ChainConfig) -> Blockchain {
+        if let fork { return Blockchain(config: config, forkedFrom: fork.header, fork: fork.base) }
+        return Blockchain(genesis: genesis!)
+    }
+
+    /// Throws the first failed upstream read since the last check (and forgets it): whatever read it saw a zero
+    /// in its place and must be discarded.
+    func checkUpstream(_ what: String) throws {
+        guard let remote = fork?.base.remote, let failure = remote.takeFailure() else { return }
+        throw NodeError("\(what) failed: \(failure)")
     }
 
     // MARK: Time and block environment
@@ -119,17 +172,18 @@ public final class DevnetChain {
     func wallClock() -> UInt64 { UInt64(max(0, Int64(Date().timeIntervalSince1970) + timeOffset)) }
 
     /// The header fields the next block will have (before execution fills in the results).
-    func nextHeader(timestamp requested: UInt64? = nil) -> BlockHeader {
-        let parent = chain.headHeader
+    func nextHeader(timestamp requested: UInt64? = nil, after parentBlock: ChainBlock? = nil) -> BlockHeader {
+        let parentBlock = parentBlock ?? chain.head
+        let parent = parentBlock.header
         let timestamp = max(parent.timestamp + 1, requested ?? nextTimestamp ?? wallClock())
         let fork = config.fork(at: timestamp)
         let number = parent.number + 1
         var numberBytes = [UInt8](repeating: 0, count: 8)
         for index in 0..<8 { numberBytes[index] = UInt8(truncatingIfNeeded: number >> (56 - 8 * UInt64(index))) }
         return BlockHeader(
-            parentHash: chain.head.hash, coinbase: coinbase, number: number, gasLimit: parent.gasLimit,
+            parentHash: parentBlock.hash, coinbase: coinbase, number: number, gasLimit: parent.gasLimit,
             timestamp: timestamp, extraData: Array("lockstep".utf8),
-            mixHash: Keccak256.hash(chain.head.hash.bytes + Array("prevrandao".utf8)),
+            mixHash: Keccak256.hash(parentBlock.hash.bytes + Array("prevrandao".utf8)),
             baseFeePerGas: FeeMarket.nextBaseFee(parent: parent),
             withdrawalsRoot: fork >= .shanghai ? BlockHeader.emptyTrieRoot : nil,
             blobGasUsed: fork >= .cancun ? 0 : nil,
@@ -155,6 +209,7 @@ public final class DevnetChain {
 
     /// Checks `transaction` and adds it to the pool (replacing a cheaper one with its nonce).
     func add(_ transaction: Transaction) throws -> Hash {
+        _ = fork?.base.remote.takeFailure()
         try check(transaction)
         let state = chain.state
         let hash: Hash
@@ -165,7 +220,13 @@ public final class DevnetChain {
                 return (account?.nonce ?? 0, account?.balance ?? .zero)
             }
         } catch {
+            try checkUpstream("checking the transaction against forked state")
             throw NodeError(error.message)
+        }
+        if let failure = fork?.base.remote.takeFailure() {
+            // The pool's nonce and balance check saw zeros in place of a failed read: undo the addition.
+            pool.remove(hash: hash)
+            throw NodeError("checking the transaction against forked state failed: \(failure)")
         }
         return hash
     }
@@ -244,6 +305,7 @@ public final class DevnetChain {
     public func simulate(bundle: DevnetBundle, timestamp: UInt64? = nil, coinbase override: Address? = nil)
         throws -> (outcomes: [(outcome: TransactionOutcome, receipt: Receipt, output: [UInt8])], coinbaseDiff: U256, header: BlockHeader)
     {
+        _ = fork?.base.remote.takeFailure()
         var header = nextHeader(timestamp: timestamp)
         if let override { header.coinbase = override }
         let execution = BlockExecution(config: config, header: header, worldState: chain.state)
@@ -258,6 +320,7 @@ public final class DevnetChain {
             }
         }
         let result = try execution.finish()
+        try checkUpstream("simulating the bundle")
         let after = result.pendingState.changes.first { $0.address == header.coinbase }?.info?.balance ?? before
         return (results, after &- before, header)
     }
@@ -268,8 +331,8 @@ public final class DevnetChain {
     /// transactions by tip. Invalid pool transactions are dropped from the pool.
     @discardableResult
     public func mine(timestamp requested: UInt64? = nil) throws -> ChainBlock {
+        _ = fork?.base.remote.takeFailure()
         var header = nextHeader(timestamp: requested)
-        nextTimestamp = nil
         let number = header.number
         let state = chain.state
 
@@ -317,6 +380,8 @@ public final class DevnetChain {
         }
         execution.apply(withdrawals: [])
         let result = try execution.finish()
+        try checkUpstream("building block \(number)")
+        nextTimestamp = nil
         header.gasUsed = result.gasUsed
         header.stateRoot = result.pendingState.stateRoot
         header.transactionsRoot = OrderedTrie.transactionsRoot(transactions)
@@ -344,33 +409,40 @@ public final class DevnetChain {
 
     /// Runs a call (or a contract creation) on the head state as a transaction in the next block, keeping nothing.
     /// Without a gas price, the base fee is taken as zero so that any account can call.
-    public func call(_ arguments: CallArguments, gas overrideGas: UInt64? = nil) throws -> SimulationOutcome {
-        var header = nextHeader()
+    /// - Parameter view: the state to call on and the block it follows (nil: the head's).
+    public func call(_ arguments: CallArguments, gas overrideGas: UInt64? = nil, on view: StateView? = nil) throws -> SimulationOutcome {
+        _ = fork?.base.remote.takeFailure()
+        let backend = view?.state ?? chain.state
+        var header = nextHeader(after: view?.block)
         let priced = arguments.gasPrice != nil || arguments.maxFeePerGas != nil
         if !priced { header.baseFeePerGas = .zero }
         let gas = overrideGas ?? arguments.gas ?? header.gasLimit
         let feeCap = arguments.gasPrice ?? arguments.maxFeePerGas ?? .zero
         let tip = arguments.gasPrice ?? arguments.maxPriorityFeePerGas ?? .zero
         let transaction = Transaction(
-            type: .dynamicFee, chainId: config.chainId, nonce: chain.state.account(arguments.from)?.nonce ?? 0,
+            type: .dynamicFee, chainId: config.chainId, nonce: backend.account(arguments.from)?.nonce ?? 0,
             maxPriorityFeePerGas: tip < feeCap ? tip : feeCap, maxFeePerGas: feeCap, gasLimit: gas,
             to: arguments.to, value: arguments.value, data: arguments.data, accessList: arguments.accessList)
         let environment = config.blockEnvironment(for: header)
-        let state = JournaledState(backend: chain.state)
+        let state = JournaledState(backend: backend)
         let processor = TransactionProcessor(block: environment)
-        do {
-            let receipt = try processor.execute(transaction, sender: arguments.from, state: state)
+        let result = Result { () throws(InvalidTransaction) in
+            try processor.execute(transaction, sender: arguments.from, state: state)
+        }
+        try checkUpstream("reading forked state for the call")
+        switch result {
+        case .success(let receipt):
             return SimulationOutcome(success: receipt.success, output: receipt.output, gasUsed: receipt.gasUsed,
                                      logs: receipt.logs, createdAddress: receipt.createdAddress)
-        } catch {
+        case .failure(let error):
             throw NodeError(error.message)
         }
     }
 
     /// The smallest gas limit with which the call succeeds (binary search over whole executions).
-    public func estimateGas(_ arguments: CallArguments) throws -> UInt64 {
-        let cap = arguments.gas ?? chain.headHeader.gasLimit
-        let first = try call(arguments, gas: cap)
+    public func estimateGas(_ arguments: CallArguments, on view: StateView? = nil) throws -> UInt64 {
+        let cap = arguments.gas ?? (view?.block ?? chain.head).header.gasLimit
+        let first = try call(arguments, gas: cap, on: view)
         guard first.success else {
             throw NodeError(Self.revertMessage(first.output), code: 3, data: first.output)
         }
@@ -378,12 +450,24 @@ public final class DevnetChain {
         var high = cap
         // Usually the gas used plus the 63/64 reserve is enough: try it before searching.
         let guess = min(cap, first.gasUsed + first.gasUsed / 63 + 2_300)
-        if guess < high, (try? call(arguments, gas: guess))?.success == true { high = guess }
+        if guess < high, try call(arguments, gas: guess, on: view, failingUpstream: true)?.success == true { high = guess }
         while high - low > 1 {
             let middle = low + (high - low) / 2
-            if (try? call(arguments, gas: middle))?.success == true { high = middle } else { low = middle }
+            if try call(arguments, gas: middle, on: view, failingUpstream: true)?.success == true { high = middle } else { low = middle }
         }
         return high
+    }
+
+    /// A call whose invalidity (e.g. too little gas for the intrinsic cost) is nil, but whose failing upstream read
+    /// is an error.
+    func call(_ arguments: CallArguments, gas: UInt64, on view: StateView?, failingUpstream: Bool) throws -> SimulationOutcome? {
+        do {
+            return try call(arguments, gas: gas, on: view)
+        } catch let error as NodeError where error.message.contains("remote read failed") {
+            throw error
+        } catch {
+            return nil
+        }
     }
 
     /// "execution reverted" with the decoded `Error(string)` reason when there is one.
@@ -422,10 +506,17 @@ public final class DevnetChain {
         switch kind {
         case "block":
             let block = try Block.decode(rlp: payload)
-            try chain.importBlock(block)
+            _ = fork?.base.remote.takeFailure()
+            do {
+                try chain.importBlock(block)
+            } catch {
+                try checkUpstream("replaying block \(block.header.number)")
+                throw error
+            }
         case "edit":
             let json = try JSONValue(parsing: payload)
             let address = try Address(hex: json["address"]?.stringValue ?? "")
+            _ = fork?.base.remote.takeFailure()
             let current = chain.state.accountState(address) ?? InMemoryState.Account()
             let code = try json["code"].map { try $0.decodeData() }
             var storage: [U256: U256] = [:]
@@ -437,7 +528,9 @@ public final class DevnetChain {
                                    codeHash: Keccak256.hash(code ?? current.code))
             let change = AccountChange(address: address, info: info, code: code ?? current.code, storage: storage,
                                        storageCleared: false)
-            chain.state.commit(chain.state.prepare([change]))
+            let prepared = try chain.state.prepare([change])
+            try checkUpstream("editing \(address)")
+            chain.state.commit(prepared)
         default:
             throw NodeError("unknown event kind '\(kind)' in the data directory's log")
         }
@@ -480,7 +573,7 @@ public final class DevnetChain {
     public func revert(to id: UInt64) throws -> Bool {
         guard let saved = snapshots[id] else { return false }
         let kept = Array(events.prefix(saved.events))
-        chain = Blockchain(genesis: genesis)
+        chain = Self.makeChain(genesis: genesis, fork: fork, config: config_)
         for event in kept.dropFirst() { try apply(kind: event.kind, payload: event.payload) }
         if let log, let last = kept.last { try log.truncate(after: last.sequence) }
         events = kept

@@ -211,5 +211,17 @@ extension DevnetNode {
             try await withChain { $0.coinbase = address }
             return true
         }
+        methods.register("lockstep_forkStatus") { [self] _ in
+            // What a forked devnet continues and what it has fetched so far; null for a chain started here.
+            guard let fork else { return .null }
+            let base = fork.base
+            return .object([
+                "url": .string(fork.url), "blockNumber": .quantity(fork.blockNumber),
+                "blockHash": .string(fork.header.hash.hexString),
+                "remoteReads": .quantity(UInt64(base.remote.remoteReads)),
+                "proofRequests": .quantity(UInt64(base.proofRequests)),
+                "siblingSearches": .quantity(UInt64(base.siblingSearches)),
+            ])
+        }
     }
 }

@@ -46,15 +46,29 @@ extension DevnetChain {
         }
     }
 
-    /// Fails unless `tag` names the head: the devnet keeps only the current state.
+    /// The state `tag` names: nil for the head's live state (with any test edits since the head block), or the
+    /// post-state of an earlier block (kept for the last `WorldState.historyDepth` blocks).
+    func view(_ tag: BlockTag) throws -> StateView? {
+        switch tag {
+        case .latest, .pending: return nil
+        default:
+            guard let block = block(tag) else { throw NodeError("header not found") }
+            guard let state = chain.state.state(atBlock: block.number) else {
+                throw NodeError("the state of block \(block.number) is no longer kept: this devnet keeps the last " +
+                                "\(WorldState.historyDepth) blocks' state (head is \(chain.head.number))")
+            }
+            return StateView(state: state, block: block)
+        }
+    }
+
+    /// Fails unless `tag` names the head (for what runs on the live state only, such as bundle simulation).
     func requireHeadState(_ tag: BlockTag) throws {
         switch tag {
         case .latest, .pending: return
         default:
             guard let block = block(tag) else { throw NodeError("header not found") }
             if block.hash != chain.head.hash {
-                throw NodeError("historical state for block \(block.number) is not kept; this devnet answers state " +
-                                "queries at the head (block \(chain.head.number)) only")
+                throw NodeError("bundles are simulated on the head state (block \(chain.head.number)) only, not on block \(block.number)")
             }
         }
     }
@@ -116,35 +130,46 @@ extension DevnetNode {
         methods.register("eth_getBalance") { [self] call in
             let address = try call.params.address(0)
             let tag = try BlockTag.parse(call.params[1])
+            if let answer = try await forwarded(call, tag: tag) { return answer }
             return try await withChain { devnet in
-                try devnet.requireHeadState(tag)
-                return .quantity(devnet.chain.state.account(address)?.balance ?? .zero)
+                let state = try devnet.view(tag)?.state ?? devnet.chain.state
+                let balance = state.account(address)?.balance ?? .zero
+                try devnet.checkUpstream("reading the balance")
+                return .quantity(balance)
             }
         }
         methods.register("eth_getTransactionCount") { [self] call in
             let address = try call.params.address(0)
             let tag = try BlockTag.parse(call.params[1])
+            if let answer = try await forwarded(call, tag: tag) { return answer }
             return try await withChain { devnet in
-                try devnet.requireHeadState(tag)
-                let nonce = devnet.chain.state.account(address)?.nonce ?? 0
+                let state = try devnet.view(tag)?.state ?? devnet.chain.state
+                let nonce = state.account(address)?.nonce ?? 0
+                try devnet.checkUpstream("reading the nonce")
                 return .quantity(tag == .pending ? devnet.pool.pendingNonce(of: address, stateNonce: nonce) : nonce)
             }
         }
         methods.register("eth_getCode") { [self] call in
             let address = try call.params.address(0)
             let tag = try BlockTag.parse(call.params[1])
+            if let answer = try await forwarded(call, tag: tag) { return answer }
             return try await withChain { devnet in
-                try devnet.requireHeadState(tag)
-                return .data(devnet.chain.state.accountState(address)?.code ?? [])
+                let state = try devnet.view(tag)?.state ?? devnet.chain.state
+                let code = state.account(address).flatMap { state.code(hash: $0.codeHash) } ?? []
+                try devnet.checkUpstream("reading the code")
+                return .data(code)
             }
         }
         methods.register("eth_getStorageAt") { [self] call in
             let address = try call.params.address(0)
             let slot = try call.params.quantity(1, "slot")
             let tag = try BlockTag.parse(call.params[2])
+            if let answer = try await forwarded(call, tag: tag) { return answer }
             return try await withChain { devnet in
-                try devnet.requireHeadState(tag)
-                return .string(Hash(word: devnet.chain.state.storage(address, slot)).hexString)
+                let state = try devnet.view(tag)?.state ?? devnet.chain.state
+                let value = state.storage(address, slot)
+                try devnet.checkUpstream("reading the slot")
+                return .string(Hash(word: value).hexString)
             }
         }
         methods.register("eth_getProof") { [self] call in
@@ -152,9 +177,10 @@ extension DevnetNode {
             let slots = try RPCParams.array(try call.params.required(1, "storageKeys"), "storageKeys")
                 .map { value throws(RPCError) in try RPCParams.quantity(value, "storageKeys") }
             let tag = try BlockTag.parse(call.params[2])
+            if let answer = try await forwarded(call, tag: tag) { return answer }
             return try await withChain { devnet in
-                try devnet.requireHeadState(tag)
-                let proof = devnet.chain.state.proof(address: address, slots: slots)
+                let view = try devnet.view(tag)
+                let proof = try devnet.chain.state.proof(address: address, slots: slots, atBlock: view?.block.number)
                 let record = proof.account
                 return .object([
                     "address": .string(address.hexString),
@@ -174,9 +200,9 @@ extension DevnetNode {
         methods.register("eth_call") { [self] call in
             let arguments = try Self.callArguments(try call.params.required(0, "transaction"))
             let tag = try BlockTag.parse(call.params[1])
+            if let answer = try await forwarded(call, tag: tag) { return answer }
             return try await withChain { devnet in
-                try devnet.requireHeadState(tag)
-                let outcome = try devnet.call(arguments)
+                let outcome = try devnet.call(arguments, on: try devnet.view(tag))
                 guard outcome.success else {
                     throw NodeError(DevnetChain.revertMessage(outcome.output), code: 3, data: outcome.output)
                 }
@@ -186,9 +212,9 @@ extension DevnetNode {
         methods.register("eth_estimateGas") { [self] call in
             let arguments = try Self.callArguments(try call.params.required(0, "transaction"))
             let tag = try BlockTag.parse(call.params[1])
+            if let answer = try await forwarded(call, tag: tag) { return answer }
             return try await withChain { devnet in
-                try devnet.requireHeadState(tag)
-                return .quantity(try devnet.estimateGas(arguments))
+                return .quantity(try devnet.estimateGas(arguments, on: try devnet.view(tag)))
             }
         }
 
@@ -224,7 +250,7 @@ extension DevnetNode {
         }
         methods.register("eth_getTransactionByHash") { [self] call in
             let hash = try RPCParams.hash(try call.params.required(0, "hash"), "hash")
-            return try await withChain { devnet in
+            return try await withChain { devnet -> JSONValue in
                 if let found = devnet.chain.transaction(hash: hash), let block = devnet.chain.block(hash: found.location.blockHash) {
                     return EthJSON.transaction(in: block, index: found.location.index)
                 }
@@ -232,24 +258,25 @@ extension DevnetNode {
                     return EthJSON.transaction(pooled.transaction, sender: pooled.sender, block: nil, index: nil)
                 }
                 return .null
-            }
+            }.forwardingNull(self, call)
         }
         methods.register("eth_getTransactionReceipt") { [self] call in
             let hash = try RPCParams.hash(try call.params.required(0, "hash"), "hash")
-            return try await withChain { devnet in
+            return try await withChain { devnet -> JSONValue in
                 guard let info = devnet.chain.receipt(transactionHash: hash) else { return .null }
                 let block = devnet.chain.block(number: info.blockNumber)
                 let fork = devnet.config.fork(at: block?.header.timestamp ?? 0)
                 let blobFee = devnet.config.blobParameters(for: fork)?
                     .blobBaseFee(excessBlobGas: block?.header.excessBlobGas ?? 0)
                 return EthJSON.receipt(info, blobBaseFee: blobFee)
-            }
+            }.forwardingNull(self, call)
         }
         for (name, byHash) in [("eth_getTransactionByBlockNumberAndIndex", false), ("eth_getTransactionByBlockHashAndIndex", true)] {
             methods.register(name) { [self] call in
                 let tag = byHash ? BlockTag.hash(try RPCParams.hash(try call.params.required(0, "blockHash"), "blockHash"))
                     : try BlockTag.parse(call.params[0])
                 let index = try RPCParams.uint64(try call.params.required(1, "index"), "index")
+                if let answer = try await forwarded(call, tag: tag, includingForkBlock: true) { return answer }
                 return try await withChain { devnet in
                     guard let block = devnet.block(tag), index < UInt64(block.block.transactions.count) else { return .null }
                     return EthJSON.transaction(in: block, index: Int(index))
@@ -261,24 +288,28 @@ extension DevnetNode {
         methods.register("eth_getBlockByNumber") { [self] call in
             let tag = try BlockTag.parse(try call.params.required(0, "block"))
             let full = try call.params.bool(1, "fullTransactions", default: false)
+            if let answer = try await forwarded(call, tag: tag, includingForkBlock: false) { return answer }
             return try await withChain { devnet in devnet.block(tag).map { EthJSON.block($0, fullTransactions: full) } ?? .null }
         }
         methods.register("eth_getBlockByHash") { [self] call in
             let hash = try RPCParams.hash(try call.params.required(0, "blockHash"), "blockHash")
             let full = try call.params.bool(1, "fullTransactions", default: false)
-            return try await withChain { devnet in
+            let found = try await withChain { devnet in
                 devnet.chain.block(hash: hash).map { EthJSON.block($0, fullTransactions: full) } ?? .null
             }
+            if found == .null, fork != nil { return try await forward(call.method, call.params.values) }
+            return found
         }
         methods.register("eth_getBlockTransactionCountByNumber") { [self] call in
             let tag = try BlockTag.parse(call.params[0])
+            if let answer = try await forwarded(call, tag: tag, includingForkBlock: true) { return answer }
             return try await withChain { devnet in devnet.block(tag).map { .quantity(UInt64($0.block.transactions.count)) } ?? .null }
         }
         methods.register("eth_getBlockTransactionCountByHash") { [self] call in
             let hash = try RPCParams.hash(try call.params.required(0, "blockHash"), "blockHash")
-            return try await withChain { devnet in
+            return try await withChain { devnet -> JSONValue in
                 devnet.chain.block(hash: hash).map { .quantity(UInt64($0.block.transactions.count)) } ?? .null
-            }
+            }.forwardingNull(self, call)
         }
         methods.register("eth_getUncleCountByBlockNumber") { _ in "0x0" }
         methods.register("eth_getUncleCountByBlockHash") { _ in "0x0" }
@@ -286,13 +317,28 @@ extension DevnetNode {
         // Logs and subscriptions
         methods.register("eth_getLogs") { [self] call in
             let object = try RPCParams.object(try call.params.required(0, "filter"), "filter")
-            return try await withChain { devnet in
+            let local = try await withChain { devnet -> JSONValue in
                 let filter = try Self.logFilter(object, devnet: devnet)
                 if let to = filter.toBlock, to >= filter.fromBlock, to - filter.fromBlock > 10_000 {
                     throw NodeError("the block range is limited to 10,000 blocks")
                 }
                 return .array(devnet.chain.logs(matching: filter).map { EthJSON.log($0) })
             }
+            if let fork, object["blockHash"] == nil {
+                // The blocks up to the fork block are the upstream's: ask it for their logs.
+                let from = try await withChain { devnet in try Self.logFilter(object, devnet: devnet).fromBlock }
+                if from <= fork.blockNumber {
+                    var upstreamFilter = object
+                    upstreamFilter["toBlock"] = .quantity(fork.blockNumber)
+                    if let to = object["toBlock"], case .string(let text) = to, text.hasPrefix("0x"),
+                       let number = UInt64(text.dropFirst(2), radix: 16), number < fork.blockNumber {
+                        upstreamFilter["toBlock"] = to
+                    }
+                    let earlier = try await forward("eth_getLogs", [.object(upstreamFilter)])
+                    return .array((earlier.arrayValue ?? []) + (local.arrayValue ?? []))
+                }
+            }
+            return local
         }
         methods.register("eth_subscribe") { [self] call in
             guard let connection = call.connection else {

@@ -28,6 +28,8 @@ public final class DevnetNode: Sendable {
     /// Mine a block as soon as a transaction arrives (slot time 0).
     public let automine: Bool
     public let chainId: UInt64
+    /// The upstream a forked devnet continues.
+    public let fork: DevnetFork?
 
     /// Opens the chain with `make`, on the chain thread (replaying a long log needs its large stack).
     public init(automine: Bool, make: @escaping @Sendable () throws -> DevnetChain) throws {
@@ -37,6 +39,7 @@ public final class DevnetNode: Sendable {
         self.box = box
         self.automine = automine
         self.chainId = box.devnet.config.chainId
+        self.fork = box.devnet.fork
     }
 
     /// Runs `body` with the chain, on the chain thread.
@@ -47,6 +50,33 @@ public final class DevnetNode: Sendable {
         } catch let error as NodeError {
             throw RPCError(code: error.code, message: error.message, data: error.data.map { .data($0) })
         }
+    }
+
+    /// Asks the fork's upstream (off the chain thread: the request blocks).
+    func forward(_ method: String, _ params: [JSONValue]) async throws -> JSONValue {
+        guard let fork else { throw RPCError.server("this devnet is not a fork") }
+        let result: Result<JSONValue, Error> = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: Result { try fork.forward(method, params) }) }
+        }
+        do {
+            return try result.get()
+        } catch let error as NodeError {
+            throw RPCError(code: error.code, message: error.message)
+        }
+    }
+
+    /// For a forked devnet, the upstream's answer to `call` when `tag` names a block at or before the fork block
+    /// (whose state and contents are the upstream's); nil when the devnet answers itself.
+    func forwarded(_ call: RPCCall, tag: BlockTag, includingForkBlock: Bool = true) async throws -> JSONValue? {
+        guard let fork else { return nil }
+        switch tag {
+        case .number(let number) where number < fork.blockNumber || includingForkBlock && number == fork.blockNumber: break
+        case .earliest: break
+        case .hash(let hash):
+            if try await withChain({ $0.chain.block(hash: hash) != nil }) { return nil }
+        default: return nil
+        }
+        return try await forward(call.method, call.params.values)
     }
 
     /// Mines one block and tells subscribers.
@@ -134,5 +164,14 @@ public final class DevnetNode: Sendable {
     /// The head block number, for start-up messages.
     public func withChainStatus() async throws -> (head: UInt64, pending: Int) {
         try await withChain { ($0.head.number, $0.pool.count) }
+    }
+}
+
+extension JSONValue {
+    /// For a forked devnet, the upstream's answer to `call` when this (the devnet's own answer) is null: a
+    /// transaction, receipt or block the devnet does not know may be the upstream's.
+    func forwardingNull(_ node: DevnetNode, _ call: RPCCall) async throws -> JSONValue {
+        guard self == .null, node.fork != nil else { return self }
+        return try await node.forward(call.method, call.params.values)
     }
 }

@@ -96,6 +96,15 @@ public final class ForkedState: StateBackend, StateBackendFailure, @unchecked Se
 
     public var failure: String? { firstError?.description }
 
+    /// The first failed remote read since the last call, which forgets it (failed reads are never cached, so a
+    /// later read of the same value asks the upstream again). For long-lived forks: check, act, clear.
+    public func takeFailure() -> ForkedStateError? {
+        caches.withLock { caches in
+            defer { caches.firstError = nil }
+            return caches.firstError
+        }
+    }
+
     /// Throws the first failed remote read, if any.
     public func throwIfFailed() throws(ForkedStateError) {
         if let error = firstError { throw error }

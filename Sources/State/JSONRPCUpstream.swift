@@ -99,4 +99,46 @@ public struct JSONRPCUpstream: UpstreamStateProvider {
         }
         return hash
     }
+
+    public func proof(_ address: Address, slots: [U256]) throws -> UpstreamProof {
+        let answer = try client.call("eth_getProof", [.string(address.hexString), .array(slots.map { .string($0.hexString) }),
+                                                      .string(block)], deadlineMilliseconds: deadlineMilliseconds)
+        let what = "eth_getProof \(address)"
+        guard let root = answer["storageHash"]?.stringValue, let storageHash = try? Hash(hex: root) else {
+            throw MalformedAnswer(description: "\(what): no storageHash in the answer")
+        }
+        guard let accountProof = answer["accountProof"]?.arrayValue else {
+            throw MalformedAnswer(description: "\(what): no accountProof in the answer")
+        }
+        var storageProof: [[UInt8]] = []
+        for entry in answer["storageProof"]?.arrayValue ?? [] {
+            for node in entry["proof"]?.arrayValue ?? [] { storageProof.append(try Self.bytes(node, "\(what) storage proof")) }
+        }
+        return UpstreamProof(storageHash: storageHash,
+                             accountProof: try accountProof.map { try Self.bytes($0, "\(what) account proof") },
+                             storageProof: storageProof)
+    }
 }
+
+/// An `eth_getProof` answer, reduced to what a partial trie needs.
+public struct UpstreamProof: Sendable {
+    /// The account's storage root (the empty root for an absent account).
+    public var storageHash: Hash
+    /// The nodes on the account's path in the state trie.
+    public var accountProof: [[UInt8]]
+    /// The nodes on the slots' paths in the storage trie, all together.
+    public var storageProof: [[UInt8]]
+
+    public init(storageHash: Hash, accountProof: [[UInt8]], storageProof: [[UInt8]]) {
+        self.storageHash = storageHash
+        self.accountProof = accountProof
+        self.storageProof = storageProof
+    }
+}
+
+/// Where the trie nodes of forked state come from: `eth_getProof` at the pinned block.
+public protocol UpstreamProofProvider: Sendable {
+    func proof(_ address: Address, slots: [U256]) throws -> UpstreamProof
+}
+
+extension JSONRPCUpstream: UpstreamProofProvider {}

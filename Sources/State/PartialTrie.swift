@@ -42,6 +42,34 @@ extension MerklePatriciaTrie {
         try MerklePatriciaTrie(root: root, proofNodes: proofNodes)
     }
 
+    /// Fills in unresolved nodes from more proof nodes (e.g. a later `eth_getProof` answer for the same root):
+    /// every hash-only node whose hash is among `proofNodes` is decoded in place, together with whatever of its
+    /// subtree the nodes cover. Nodes that match nothing are ignored, so the root never changes.
+    ///
+    /// - Returns: how many unresolved nodes were filled in.
+    /// - Throws: `TrieProofError` (`malformedNode`) when a matching node is malformed; the nodes decoded before it
+    ///   stay, which is harmless since each hashes to what its parent commits to.
+    @discardableResult
+    public mutating func resolve(proofNodes: [[UInt8]]) throws(TrieProofError) -> Int {
+        guard unresolvedCount != 0, !proofNodes.isEmpty else { return 0 }
+        var builder = PartialTrieBuilder(proofNodes: proofNodes)
+        var filled = 0
+        for slot in nodes.indices where nodes[slot].kind == .unresolved {
+            let hash = nodes[slot].unresolvedHash
+            guard let entry = builder.byHash[hash] else { continue }
+            builder.byHash[hash] = (entry.proofIndex, entry.expansions + 1)
+            nodes[slot] = .branch()
+            unresolvedCount -= 1
+            filled += 1
+            builder.pending.append(.init(slot: Int32(slot), encoding: proofNodes[entry.proofIndex],
+                                         proofIndex: entry.proofIndex, mustBeBranch: false))
+        }
+        while let next = builder.pending.popLast() {
+            try builder.decode(next, into: &self)
+        }
+        return filled
+    }
+
     /// The value stored under `key`, or `nil` when the trie shows that the key is absent.
     /// - Throws: `TrieProofError` with code `missingNode` when the key's path runs into a node a partial trie does
     ///   not have (never for a trie that was not built from proofs).

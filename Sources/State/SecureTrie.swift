@@ -61,6 +61,15 @@ public struct SecureTrie: Sendable {
         try SecureTrie(root: root, proofNodes: proofNodes)
     }
 
+    /// Fills in hash-only nodes from more proof nodes; see `MerklePatriciaTrie.resolve(proofNodes:)`.
+    @discardableResult
+    public mutating func resolve(proofNodes: [[UInt8]]) throws(TrieProofError) -> Int {
+        try trie.resolve(proofNodes: proofNodes)
+    }
+
+    /// Whether a partial trie is known to be empty (the empty root) — for a full trie, whether it holds no keys.
+    public var isKnownEmpty: Bool { trie.isEmpty }
+
     /// Whether the trie holds subtrees known only by their hash (it was built from proofs).
     public var isPartial: Bool { trie.isPartial }
 

@@ -29,4 +29,12 @@ public enum StateRoot {
         encoder.append(value)
         return encoder.bytes
     }
+
+    /// Decodes a storage trie's value (`storageValueEncoding`'s inverse); nil when it is not an RLP string of at
+    /// most 32 bytes.
+    public static func storageValue(rlp bytes: [UInt8]) -> U256? {
+        var reader = RLPReader(bytes)
+        guard let payload = try? reader.readBytes(), payload.count <= 32 else { return nil }
+        return U256(bigEndianBytes: payload)
+    }
 }

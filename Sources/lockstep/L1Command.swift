@@ -22,7 +22,15 @@ struct L1Command: AsyncParsableCommand {
             Besides the eth_*, net_* and web3_* methods it answers eth_sendBundle and eth_callBundle (Flashbots
             semantics) and the test methods evm_mine, evm_snapshot, evm_revert, evm_increaseTime,
             evm_setNextBlockTimestamp, anvil_mine, anvil_setBalance, anvil_setNonce, anvil_setCode and
-            anvil_setStorageAt. State queries are answered at the head block only.
+            anvil_setStorageAt. State queries are answered at the head and at the last 256 blocks.
+
+            With --fork-url, the chain continues another chain instead of starting from a genesis: its first block is
+            the upstream's block --fork-block-number (default: the upstream's latest), whose state is read lazily over
+            JSON-RPC, and every block it mines from there carries the real state root of the forked state, computed
+            from the upstream's eth_getProof answers. The chain id is the upstream's unless --chain-id is given, the
+            development accounts are funded here as on a fresh chain, and blocks, transactions and state at or
+            before the fork block are answered by the upstream. The upstream must keep serving state at that block
+            (an archive node, or a node that has not pruned it yet).
 
             With --data-dir, the chain, pending transactions and bundles are kept in DIR/devnet.sqlite (SQLite,
             WAL, synchronous=FULL) and a restart continues where the last run stopped; anything the node
@@ -38,8 +46,8 @@ struct L1Command: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds per slot; a block is mined at the start of each. 0 mines on every transaction.")
     var slotTime: Double = 12
 
-    @Option(name: .long, help: "Chain id of the built-in genesis.")
-    var chainId: UInt64 = 31337
+    @Option(name: .long, help: "Chain id (default: 31337, or the upstream's with --fork-url).")
+    var chainId: UInt64?
 
     @Option(name: .long, help: "Block gas limit of the built-in genesis.")
     var gasLimit: UInt64 = 30_000_000
@@ -49,6 +57,13 @@ struct L1Command: AsyncParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("Keep the chain here and continue it on restart.", valueName: "dir"))
     var dataDir: String?
+
+    @Option(name: .long, help: ArgumentHelp("Continue the chain of this JSON-RPC endpoint from its block --fork-block-number.",
+                                            valueName: "url"))
+    var forkUrl: String?
+
+    @Option(name: .long, help: ArgumentHelp("The upstream block to fork from (default: its latest).", valueName: "n"))
+    var forkBlockNumber: UInt64?
 
     @Option(name: .long, help: "Largest request accepted, in bytes.")
     var maxRequestBytes = 10 << 20
@@ -64,6 +79,10 @@ struct L1Command: AsyncParsableCommand {
         if let genesis, !FileManager.default.fileExists(atPath: genesis) {
             throw ValidationError("no such genesis file: \(genesis)")
         }
+        if genesis != nil && forkUrl != nil { throw ValidationError("--genesis and --fork-url exclude each other") }
+        if let forkUrl, !(forkUrl.hasPrefix("http://") || forkUrl.hasPrefix("https://")) {
+            throw ValidationError("--fork-url must be an http:// or https:// URL")
+        }
     }
 
     func run() async throws {
@@ -76,6 +95,28 @@ struct L1Command: AsyncParsableCommand {
                 throw CommandFailure("cannot open the data directory \(dataDir): \(error)")
             }
         }
+        // A data directory that holds a fork continues it (from its logged upstream unless --fork-url names another).
+        var forkUrl = self.forkUrl
+        var forkBlockNumber = self.forkBlockNumber
+        if let first = try log?.events().first, first.kind == "fork" {
+            let recorded = try DevnetFork.parseEvent(first.payload)
+            if forkUrl == nil { forkUrl = recorded.url }
+            if let forkBlockNumber, forkBlockNumber != recorded.blockNumber {
+                throw CommandFailure("the data directory forked block \(recorded.blockNumber), not \(forkBlockNumber)")
+            }
+            forkBlockNumber = recorded.blockNumber
+        } else if forkUrl == nil, forkBlockNumber != nil {
+            throw ValidationError("--fork-block-number needs --fork-url")
+        }
+        var fork: DevnetFork? = nil
+        if let forkUrl {
+            let cache = dataDir.map { URL(fileURLWithPath: ($0 as NSString).appendingPathComponent("fork-cache")) }
+            do {
+                fork = try DevnetFork.connect(url: forkUrl, blockNumber: forkBlockNumber, cacheDirectory: cache)
+            } catch {
+                throw CommandFailure("cannot fork: \(error)")
+            }
+        }
         let initial: Genesis
         if let genesis {
             do {
@@ -84,13 +125,20 @@ struct L1Command: AsyncParsableCommand {
                 throw CommandFailure("cannot use the genesis file \(genesis): \(error)")
             }
         } else {
-            initial = Genesis.devnetL1(chainId: chainId, timestamp: UInt64(Date().timeIntervalSince1970),
+            initial = Genesis.devnetL1(chainId: chainId ?? 31337, timestamp: UInt64(Date().timeIntervalSince1970),
                                        gasLimit: gasLimit)
         }
         let eventLog = LogBox(log: log)
         let node: DevnetNode
         do {
-            node = try DevnetNode(automine: slotTime == 0) { try DevnetChain(genesis: initial, log: eventLog.log) }
+            let chainId = self.chainId
+            let fork = fork
+            node = try DevnetNode(automine: slotTime == 0) {
+                if let fork {
+                    return try DevnetChain(fork: fork, chainId: chainId ?? fork.upstreamChainId, log: eventLog.log)
+                }
+                return try DevnetChain(genesis: initial, log: eventLog.log)
+            }
         } catch {
             throw CommandFailure("cannot start the chain: \(error)")
         }
@@ -108,6 +156,9 @@ struct L1Command: AsyncParsableCommand {
                              (slotTime == 0 ? "mining on every transaction" : "a block every \(slotTime) s"),
                              "data: \(dataDir.map { "\($0)/devnet.sqlite" } ?? "in memory (use --data-dir to keep the chain)")",
                              "", "Development accounts (10,000 ETH each; public keys, never use them elsewhere):"]
+                if let fork = node.fork {
+                    lines.insert("forked from \(fork.url) at block \(fork.blockNumber) (\(fork.header.hash))", at: 2)
+                }
                 for (index, address) in DevAccounts.addresses.enumerated() {
                     lines.append("(\(index)) \(address)  key \(Hex.encode(DevAccounts.privateKeys[index].bytes))")
                 }

@@ -151,6 +151,46 @@ struct PartialTrieTests {
         #expect(partial.rootHash == full.rootHash)
     }
 
+    @Test("proof nodes added later resolve paths in place, as a forked state fetches them block by block")
+    func resolveLater() throws {
+        var generator = SeededGenerator(seed: 47)
+        var (full, keys) = Self.randomTrie(count: 400, short: false, using: &generator)
+        let root = full.rootHash
+        // Start from the root hash alone, as a fork does.
+        var partial = try MerklePatriciaTrie(root: root, proofNodes: [])
+        #expect(partial.rootHash == root)
+        #expect(throws: TrieProofError.self) { try partial.getThrowing(key: keys[0]) }
+        // Nodes that match nothing change nothing.
+        #expect(try partial.resolve(proofNodes: [[0xc1, 0x80]]) == 0)
+        for (index, key) in keys.enumerated() where index % 3 == 0 {
+            try partial.resolve(proofNodes: full.proof(key: key))
+            #expect(try partial.getThrowing(key: key) == full.get(key: key))
+            #expect(partial.rootHash == root, "resolving never changes the root")
+        }
+        // Delete keys, fetching a missing sibling through the proof of its own key, as the fork's search does.
+        var searched = 0
+        for (index, key) in keys.enumerated() where index % 3 == 0 {
+            for _ in 0..<3 {
+                do {
+                    try partial.deleteThrowing(key: key)
+                    break
+                } catch {
+                    #expect(error.code == .missingSibling)
+                    let path = try #require(error.nodePath)
+                    let sibling = try #require(keys.first { key in
+                        let nibbles = key.flatMap { [$0 >> 4, $0 & 0x0f] }
+                        return Array(nibbles.prefix(path.count)) == path
+                    })
+                    searched += 1
+                    #expect(try partial.resolve(proofNodes: full.proof(key: sibling)) > 0)
+                }
+            }
+            full.delete(key: key)
+            #expect(partial.rootHash == full.rootHash)
+        }
+        #expect(searched > 0, "some deletion needed a sibling its own proof did not show")
+    }
+
     @Test("a lookup or write through a node the witness lacks fails with its path")
     func missingNode() throws {
         var generator = SeededGenerator(seed: 41)
