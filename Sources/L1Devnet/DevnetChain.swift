@@ -577,6 +577,12 @@ public final class DevnetChain {
         for event in kept.dropFirst() { try apply(kind: event.kind, payload: event.payload) }
         if let log, let last = kept.last { try log.truncate(after: last.sequence) }
         events = kept
+        if let log {
+            // Pending rows of transactions and bundles that arrived after the snapshot go with them.
+            var keep = Set(saved.pool.allEntries.map(\.hash.bytes))
+            for list in saved.bundles.values { for bundle in list { keep.insert(Self.bundleKey(bundle)) } }
+            for item in try log.pending() where !keep.contains(item.key) { try log.deletePending(key: item.key) }
+        }
         pool = saved.pool
         bundles = saved.bundles
         timeOffset = saved.timeOffset
