@@ -15,12 +15,14 @@ public final class ForkBase: @unchecked Sendable {
     public let blockNumber: UInt64
     /// That block's state root.
     public let stateRoot: Hash
-    /// How many preimages a search for a hidden sibling may try before giving up (about 2^25: a few seconds on
+    /// How many preimages a search for a hidden sibling may try before giving up (default 2^25: a few seconds on
     /// two cores; enough for siblings up to 6 nibbles deep).
-    public var siblingSearchBudget = 1 << 25
+    public let siblingSearchBudget: Int
     let counters = Mutex((proofs: 0, searches: 0))
 
-    public init(remote: ForkedState, proofs: any UpstreamProofProvider, blockNumber: UInt64, stateRoot: Hash) {
+    public init(remote: ForkedState, proofs: any UpstreamProofProvider, blockNumber: UInt64, stateRoot: Hash,
+                siblingSearchBudget: Int = 1 << 25) {
+        self.siblingSearchBudget = siblingSearchBudget
         self.remote = remote
         self.proofs = proofs
         self.blockNumber = blockNumber

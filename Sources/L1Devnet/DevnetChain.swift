@@ -56,6 +56,8 @@ public struct NodeError: Error, Sendable, CustomStringConvertible {
     public var code: Int
     public var message: String
     public var data: [UInt8]?
+    /// A forked devnet's upstream failed a read the request needed (the request may succeed when retried).
+    public var upstreamFailed = false
     public init(_ message: String, code: Int = -32000, data: [UInt8]? = nil) {
         self.message = message
         self.code = code
@@ -164,7 +166,9 @@ public final class DevnetChain {
     /// in its place and must be discarded.
     func checkUpstream(_ what: String) throws {
         guard let remote = fork?.base.remote, let failure = remote.takeFailure() else { return }
-        throw NodeError("\(what) failed: \(failure)")
+        var error = NodeError("\(what) failed: \(failure)")
+        error.upstreamFailed = true
+        throw error
     }
 
     // MARK: Time and block environment
@@ -450,20 +454,20 @@ public final class DevnetChain {
         var high = cap
         // Usually the gas used plus the 63/64 reserve is enough: try it before searching.
         let guess = min(cap, first.gasUsed + first.gasUsed / 63 + 2_300)
-        if guess < high, try call(arguments, gas: guess, on: view, failingUpstream: true)?.success == true { high = guess }
+        if guess < high, try trialCall(arguments, gas: guess, on: view)?.success == true { high = guess }
         while high - low > 1 {
             let middle = low + (high - low) / 2
-            if try call(arguments, gas: middle, on: view, failingUpstream: true)?.success == true { high = middle } else { low = middle }
+            if try trialCall(arguments, gas: middle, on: view)?.success == true { high = middle } else { low = middle }
         }
         return high
     }
 
-    /// A call whose invalidity (e.g. too little gas for the intrinsic cost) is nil, but whose failing upstream read
-    /// is an error.
-    func call(_ arguments: CallArguments, gas: UInt64, on view: StateView?, failingUpstream: Bool) throws -> SimulationOutcome? {
+    /// One probe of the gas search: an invalid call (e.g. too little gas for the intrinsic cost) is nil, a failed
+    /// upstream read an error.
+    func trialCall(_ arguments: CallArguments, gas: UInt64, on view: StateView?) throws -> SimulationOutcome? {
         do {
             return try call(arguments, gas: gas, on: view)
-        } catch let error as NodeError where error.message.contains("remote read failed") {
+        } catch let error as NodeError where error.upstreamFailed {
             throw error
         } catch {
             return nil

@@ -276,7 +276,7 @@ extension DevnetNode {
                 let tag = byHash ? BlockTag.hash(try RPCParams.hash(try call.params.required(0, "blockHash"), "blockHash"))
                     : try BlockTag.parse(call.params[0])
                 let index = try RPCParams.uint64(try call.params.required(1, "index"), "index")
-                if let answer = try await forwarded(call, tag: tag, includingForkBlock: true) { return answer }
+                if let answer = try await forwarded(call, tag: tag) { return answer }
                 return try await withChain { devnet in
                     guard let block = devnet.block(tag), index < UInt64(block.block.transactions.count) else { return .null }
                     return EthJSON.transaction(in: block, index: Int(index))
@@ -288,21 +288,22 @@ extension DevnetNode {
         methods.register("eth_getBlockByNumber") { [self] call in
             let tag = try BlockTag.parse(try call.params.required(0, "block"))
             let full = try call.params.bool(1, "fullTransactions", default: false)
-            if let answer = try await forwarded(call, tag: tag, includingForkBlock: false) { return answer }
-            return try await withChain { devnet in devnet.block(tag).map { EthJSON.block($0, fullTransactions: full) } ?? .null }
+            if let answer = try await forwarded(call, tag: tag) { return answer }
+            let found = try await withChain { devnet in devnet.block(tag).map { ($0.number, EthJSON.block($0, fullTransactions: full)) } }
+            return try await upstreamBlockIfForkBlock(found, full: full)
         }
         methods.register("eth_getBlockByHash") { [self] call in
             let hash = try RPCParams.hash(try call.params.required(0, "blockHash"), "blockHash")
             let full = try call.params.bool(1, "fullTransactions", default: false)
             let found = try await withChain { devnet in
-                devnet.chain.block(hash: hash).map { EthJSON.block($0, fullTransactions: full) } ?? .null
+                devnet.chain.block(hash: hash).map { ($0.number, EthJSON.block($0, fullTransactions: full)) }
             }
-            if found == .null, fork != nil { return try await forward(call.method, call.params.values) }
-            return found
+            if found == nil, fork != nil { return try await forward(call.method, call.params.values) }
+            return try await upstreamBlockIfForkBlock(found, full: full)
         }
         methods.register("eth_getBlockTransactionCountByNumber") { [self] call in
             let tag = try BlockTag.parse(call.params[0])
-            if let answer = try await forwarded(call, tag: tag, includingForkBlock: true) { return answer }
+            if let answer = try await forwarded(call, tag: tag) { return answer }
             return try await withChain { devnet in devnet.block(tag).map { .quantity(UInt64($0.block.transactions.count)) } ?? .null }
         }
         methods.register("eth_getBlockTransactionCountByHash") { [self] call in
@@ -456,7 +457,8 @@ extension DevnetNode {
     /// block, the requested percentiles of the tips paid, weighted by gas as geth does.
     static func feeHistory(_ devnet: DevnetChain, count: UInt64, newest: BlockTag, percentiles: [Double]) throws -> JSONValue {
         guard let last = devnet.block(newest) else { throw NodeError("header not found") }
-        let blockCount = min(count, last.number + 1)
+        // A forked chain's history starts at its fork block.
+        let blockCount = min(count, last.number + 1 - devnet.chain.firstNumber)
         let first = last.number + 1 - blockCount
         var baseFees: [JSONValue] = []
         var ratios: [JSONValue] = []

@@ -67,16 +67,24 @@ public final class DevnetNode: Sendable {
 
     /// For a forked devnet, the upstream's answer to `call` when `tag` names a block at or before the fork block
     /// (whose state and contents are the upstream's); nil when the devnet answers itself.
-    func forwarded(_ call: RPCCall, tag: BlockTag, includingForkBlock: Bool = true) async throws -> JSONValue? {
+    func forwarded(_ call: RPCCall, tag: BlockTag) async throws -> JSONValue? {
         guard let fork else { return nil }
         switch tag {
-        case .number(let number) where number < fork.blockNumber || includingForkBlock && number == fork.blockNumber: break
+        case .number(let number) where number <= fork.blockNumber: break
         case .earliest: break
         case .hash(let hash):
             if try await withChain({ $0.chain.block(hash: hash) != nil }) { return nil }
         default: return nil
         }
         return try await forward(call.method, call.params.values)
+    }
+
+    /// A block the devnet found (number and JSON), except that a forked devnet's first block, which it knows by its
+    /// header only, is answered by the upstream with its transactions.
+    func upstreamBlockIfForkBlock(_ found: (UInt64, JSONValue)?, full: Bool) async throws -> JSONValue {
+        guard let (number, json) = found else { return .null }
+        guard let fork, number == fork.blockNumber else { return json }
+        return try await forward("eth_getBlockByNumber", [.quantity(number), .bool(full)])
     }
 
     /// Mines one block and tells subscribers.

@@ -89,6 +89,9 @@ def test_fork_reads_the_upstream_and_mines_the_same_blocks(upstream, upstream_w3
             assert w3.eth.chain_id == CHAIN_ID
             assert w3.eth.block_number == block
             assert w3.eth.get_block(block)["hash"] == up.eth.get_block(block)["hash"]
+            # The fork block itself comes with the upstream's transactions (the fork knows only its header).
+            assert w3.eth.get_block("latest")["transactions"] == up.eth.get_block(block)["transactions"] != []
+            assert len(w3.eth.fee_history(5, "latest", [50])["baseFeePerGas"]) == 2  # history starts at the fork
             assert w3.eth.get_block(block - 2)["hash"] == up.eth.get_block(block - 2)["hash"]
             contract = prepared["contract"]
             assert w3.eth.get_code(contract) == KV_RUNTIME
