@@ -7,6 +7,7 @@
 // a^(p-2) on these limbs. The types live in the `BLS12381` namespace because BN254 already uses the names Fp, ...
 
 import CGMP
+import CPrimitivesSupport
 
 /// Namespace of the BLS12-381 arithmetic, curves, pairing and hash-to-curve maps.
 enum BLS12381 {}
@@ -167,9 +168,37 @@ extension BLS12381 {
                       l3: (t3 & keep) | (r3 & ~keep), l4: (t4 & keep) | (r4 & ~keep), l5: (t5 & keep) | (r5 & ~keep))
         }
 
+        /// Montgomery multiplication: MULX/ADCX/ADOX assembly where the CPU has it (43.5 against 54 ns here, the
+        /// two carry chains being out of reach of Swift and of C), else the portable CIOS below.
+        static func * (a: Fp, b: Fp) -> Fp {
+            #if arch(x86_64)
+            if lockstep_bls12381_adx_available() != 0 { return multipliedWithADX(a, b) }
+            #endif
+            return multipliedPortably(a, b)
+        }
+
+        #if arch(x86_64)
+        /// The assembly multiplication of lockstep_bls12381.h, which reads the six limbs through pointers (a
+        /// struct of six UInt64 is laid out as six consecutive limbs, least significant first).
+        @inline(__always)
+        static func multipliedWithADX(_ a: Fp, _ b: Fp) -> Fp {
+            var result = Fp(l0: 0, l1: 0, l2: 0, l3: 0, l4: 0, l5: 0)
+            withUnsafeMutableBytes(of: &result) { out in
+                withUnsafeBytes(of: a) { left in
+                    withUnsafeBytes(of: b) { right in
+                        lockstep_bls12381_fp_mul_adx(out.baseAddress!.assumingMemoryBound(to: UInt64.self),
+                                                     left.baseAddress!.assumingMemoryBound(to: UInt64.self),
+                                                     right.baseAddress!.assumingMemoryBound(to: UInt64.self))
+                    }
+                }
+            }
+            return result
+        }
+        #endif
+
         /// Montgomery multiplication: CIOS without the extra carry word, valid because the top limb of p is
         /// below 2^63 - 1 (Gueron-Krasnov; as gnark-crypto's "no-carry" variant).
-        static func * (a: Fp, b: Fp) -> Fp {
+        static func multipliedPortably(_ a: Fp, _ b: Fp) -> Fp {
             var t0: UInt64 = 0, t1: UInt64 = 0, t2: UInt64 = 0, t3: UInt64 = 0, t4: UInt64 = 0, t5: UInt64 = 0
             @inline(__always)
             func step(_ bi: UInt64) {

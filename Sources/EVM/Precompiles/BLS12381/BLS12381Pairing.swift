@@ -7,7 +7,33 @@ extension BLS12381 {
         static func productIsOne(_ pairs: [(G1Affine, G2Affine)]) -> Bool {
             let live = pairs.filter { !$0.0.isInfinity && !$0.1.isInfinity }
             guard !live.isEmpty else { return true }
+            return finalExponentiation(millerLoop(live.map { ($0.0, G2Prepared($0.1)) })) == .one
+        }
+
+        /// Whether ∏ e(P_i, Q_i) = 1 with each Q_i given by its precomputed lines (so a fixed G2 point, such as
+        /// the KZG setup's, pays for its doubling and addition steps once); P_i in G1, infinity allowed.
+        static func productIsOne(prepared pairs: [(G1Affine, G2Prepared)]) -> Bool {
+            let live = pairs.filter { !$0.0.isInfinity }
+            guard !live.isEmpty else { return true }
             return finalExponentiation(millerLoop(live)) == .one
+        }
+
+        /// The Miller-loop lines of one G2 point (not infinity): the loop's doubling and addition steps only
+        /// depend on Q, so they can run once and leave the lines, each to be evaluated at P and multiplied in.
+        struct G2Prepared: Sendable {
+            /// Every step's line in loop order, as (coefficient of y_P, coefficient of x_P, constant).
+            var lines: [(Fp2, Fp2, Fp2)] = []
+
+            init(_ q: G2Affine) {
+                var t = TwistPoint(x: q.x, y: q.y, z: .one)
+                lines.reserveCapacity(64 + xAbsolute.nonzeroBitCount)
+                var bit = 62  // the top bit of |x| (bit 63) is the starting point T = Q
+                while bit >= 0 {
+                    lines.append(doublingStep(&t))
+                    if (xAbsolute >> UInt64(bit)) & 1 == 1 { lines.append(additionStep(&t, q)) }
+                    bit -= 1
+                }
+            }
         }
 
         /// A point of the twist in homogeneous projective coordinates (x = X/Z, y = Y/Z), as the line formulas
@@ -71,19 +97,17 @@ extension BLS12381 {
         }
 
         /// The Miller loop f_{|x|,Q}(P) for every pair, multiplied together, then conjugated because x < 0.
-        static func millerLoop(_ pairs: [(G1Affine, G2Affine)]) -> Fp12 {
-            var t = pairs.map { TwistPoint(x: $0.1.x, y: $0.1.y, z: .one) }
+        static func millerLoop(_ pairs: [(G1Affine, G2Prepared)]) -> Fp12 {
             var f = Fp12.one
-            var bit = 62  // the top bit of |x| (bit 63) is the starting point T = Q
+            var line = 0
+            var bit = 62
             while bit >= 0 {
                 if bit != 62 { f = f.squared }
-                for k in 0..<pairs.count {
-                    applyLine(&f, doublingStep(&t[k]), pairs[k].0)
-                }
+                for pair in pairs { applyLine(&f, pair.1.lines[line], pair.0) }
+                line += 1
                 if (xAbsolute >> UInt64(bit)) & 1 == 1 {
-                    for k in 0..<pairs.count {
-                        applyLine(&f, additionStep(&t[k], pairs[k].1), pairs[k].0)
-                    }
+                    for pair in pairs { applyLine(&f, pair.1.lines[line], pair.0) }
+                    line += 1
                 }
                 bit -= 1
             }
