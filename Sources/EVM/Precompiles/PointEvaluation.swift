@@ -61,8 +61,8 @@ enum PointEvaluation {
     /// its doublings with [-y]G1), and leaves both G2 points fixed, so their Miller-loop lines are precomputed.
     static func verify(commitment: BLS12381.G1Affine, z: BLS12381.Scalar, y: BLS12381.Scalar,
                        proof: BLS12381.G1Affine) -> Bool {
-        let left = BLS12381.MultiScalarMultiplication.sum(points: [BLS12381.g1Generator, proof],
-                                                          scalars: [y.negatedModGroupOrder, z])
+        let left = BLS12381.MultiScalarMultiplication.sumInG1(points: [BLS12381.g1Generator, proof],
+                                                              scalars: [y.negatedModGroupOrder, z])
             .adding(commitment)
         return BLS12381.Pairing.productIsOne(prepared: [(left.affine, preparedG2Generator),
                                                         (proof.negated, preparedTauG2)])

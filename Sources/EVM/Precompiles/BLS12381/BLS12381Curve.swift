@@ -25,7 +25,36 @@ extension BLS12381 {
             self.init(w0: limb(0), w1: limb(1), w2: limb(2), w3: limb(3))
         }
 
+        /// A 128-bit value.
+        init(_ value: UInt128) {
+            self.init(w0: UInt64(truncatingIfNeeded: value), w1: UInt64(truncatingIfNeeded: value >> 64), w2: 0, w3: 0)
+        }
+
         var isZero: Bool { (w0 | w1 | w2 | w3) == 0 }
+
+        /// The value modulo r (EIP-2537 scalars may reach 2^256 - 1 < 3r, so at most two subtractions).
+        var reducedModGroupOrder: Scalar {
+            var value = self
+            while !value.isBelowGroupOrder {
+                var borrow: UInt64 = 0
+                let d0 = Fp.subtractWithBorrow(value.w0, 0xffff_ffff_0000_0001, &borrow)
+                let d1 = Fp.subtractWithBorrow(value.w1, 0x53bd_a402_fffe_5bfe, &borrow)
+                let d2 = Fp.subtractWithBorrow(value.w2, 0x3339_d808_09a1_d805, &borrow)
+                let d3 = Fp.subtractWithBorrow(value.w3, 0x73ed_a753_299d_7d48, &borrow)
+                value = Scalar(w0: d0, w1: d1, w2: d2, w3: d3)
+            }
+            return value
+        }
+
+        /// Replaces the value by its quotient by |x| and returns the remainder (long division by 64-bit limbs).
+        mutating func dividedByXAbsolute() -> UInt64 {
+            var remainder: UInt64 = 0
+            (w3, remainder) = xAbsolute.dividingFullWidth((high: remainder, low: w3))
+            (w2, remainder) = xAbsolute.dividingFullWidth((high: remainder, low: w2))
+            (w1, remainder) = xAbsolute.dividingFullWidth((high: remainder, low: w1))
+            (w0, remainder) = xAbsolute.dividingFullWidth((high: remainder, low: w0))
+            return remainder
+        }
 
         @inline(__always)
         func limb(_ index: Int) -> UInt64 {
@@ -83,6 +112,8 @@ extension BLS12381 {
 
     /// |x| = 0xd201000000010000, the absolute value of the (negative) curve parameter.
     static let xAbsolute: UInt64 = 0xd201_0000_0001_0000
+    /// x², the GLV base on G1 (r = x⁴ - x² + 1).
+    static let xSquared: UInt128 = UInt128(xAbsolute) * UInt128(xAbsolute)
 
     /// A point in affine coordinates; `isInfinity` marks the point at infinity (whose coordinates are zero).
     struct AffinePoint<F: Field>: Equatable, Sendable {
@@ -290,6 +321,11 @@ extension BLS12381 {
     /// Jacobian coordinates (conjugating Z keeps x = X/Z² and y = Y/Z³ consistent).
     static func psi(_ point: G2Point) -> G2Point {
         G2Point(x: point.x.conjugate * Constants.psiX, y: point.y.conjugate * Constants.psiY, z: point.z.conjugate)
+    }
+
+    /// ψ on an affine point.
+    static func psi(_ point: G2Affine) -> G2Affine {
+        point.isInfinity ? point : G2Affine(x: point.x.conjugate * Constants.psiX, y: point.y.conjugate * Constants.psiY)
     }
 
     /// Whether a G2 point (on the twist) is in the order-r subgroup: ψ(Q) = [x]Q (Scott, eprint 2021/1130 §4;
