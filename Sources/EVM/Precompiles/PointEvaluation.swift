@@ -48,10 +48,10 @@ enum PointEvaluation {
         return .ok(successOutput, gas: gas)
     }
 
-    /// The Miller-loop lines of the two fixed G2 points of the check, computed on first use (a `static let` is
-    /// initialised once, thread-safely).
-    static let preparedG2Generator = BLS12381.Pairing.G2Prepared(BLS12381.g2Generator)
-    static let preparedTauG2 = BLS12381.Pairing.G2Prepared(tauG2)
+    /// The normalized Miller-loop lines of the two fixed G2 points of the check, computed on first use (a
+    /// `static let` is initialised once, thread-safely).
+    static let preparedG2Generator = BLS12381.Pairing.G2Prepared(BLS12381.g2Generator).normalized
+    static let preparedTauG2 = BLS12381.Pairing.G2Prepared(tauG2).normalized
 
     /// Whether e(C - [y]G1, -G2) · e(π, [τ]₂ - [z]G2) = 1, the KZG opening check p(z) = y.
     ///

@@ -55,6 +55,11 @@ public enum BLS12381Microbenchmarks {
         results.append(Result(name: "bls miller loop 2 pairs", nanoseconds: measure {
             BLS12381.Pairing.millerLoop(pairs).c0.c0.c0.l0
         }))
+        let normalized = prepared.normalized
+        let fixedPairs = [(p, normalized), (p.negated, normalized)]
+        results.append(Result(name: "bls miller loop 2 fixed-Q pairs", nanoseconds: measure {
+            BLS12381.Pairing.millerLoop(fixedPairs).c0.c0.c0.l0
+        }))
         let f = BLS12381.Pairing.millerLoop(pairs)
         results.append(Result(name: "bls final exponentiation", nanoseconds: measure {
             BLS12381.Pairing.finalExponentiation(f).c0.c0.c0.l0
