@@ -73,16 +73,37 @@ static inline __attribute__((always_inline)) void lockstep_bls12381_fp_mul_adx(u
 #undef LOCKSTEP_BLS_ROW
 #undef LOCKSTEP_BLS_REDUCE
     // t < 2p: subtract p once unless that borrows (branch-free).
-    uint64_t t[6] = {t0, t1, t2, t3, t4, t5}, r[6];
-    unsigned __int128 borrow = 0;
-    for (int j = 0; j < 6; j++) {
-        unsigned __int128 d = (unsigned __int128)t[j] - P[j] - borrow;
-        r[j] = (uint64_t)d;
-        borrow = d >> 127;
-    }
+    unsigned long long t[6] = {t0, t1, t2, t3, t4, t5}, r[6], borrow = 0;
+    for (int j = 0; j < 6; j++) r[j] = __builtin_subcll(t[j], P[j], borrow, &borrow);
     uint64_t keep = 0 - (uint64_t)borrow;
     for (int j = 0; j < 6; j++) out[j] = (t[j] & keep) | (r[j] & ~keep);
 }
 #endif
+
+// Addition and subtraction modulo p on any CPU. Swift's 128-bit emulation of the carry chain (UInt128 sums and
+// shifts) compiles to a serial add/adc/sar sequence per limb; clang's carry builtins give one add/adc chain and one
+// sub/sbb chain. Measured on this machine, inlined in a dependent chain: 7.9 ns against 29 ns (add), 22 ns (sub).
+
+static const uint64_t lockstep_bls12381_p[6] = {0xb9feffffffffaaabULL, 0x1eabfffeb153ffffULL, 0x6730d2a0f6b0f624ULL,
+                                                0x64774b84f38512bfULL, 0x4b1ba7b6434bacd7ULL, 0x1a0111ea397fe69aULL};
+
+/// out = a + b mod p for a, b below p (the sum fits in 384 bits as p < 2^381); `out` may alias.
+static inline __attribute__((always_inline)) void lockstep_bls12381_fp_add(uint64_t *out, const uint64_t *a,
+                                                                            const uint64_t *b) {
+    unsigned long long sum[6], reduced[6], carry = 0, borrow = 0;
+    for (int i = 0; i < 6; i++) sum[i] = __builtin_addcll(a[i], b[i], carry, &carry);
+    for (int i = 0; i < 6; i++) reduced[i] = __builtin_subcll(sum[i], lockstep_bls12381_p[i], borrow, &borrow);
+    uint64_t keep = 0 - (uint64_t)borrow;  // all ones when sum < p
+    for (int i = 0; i < 6; i++) out[i] = (sum[i] & keep) | (reduced[i] & ~keep);
+}
+
+/// out = a - b mod p for a, b below p; `out` may alias.
+static inline __attribute__((always_inline)) void lockstep_bls12381_fp_sub(uint64_t *out, const uint64_t *a,
+                                                                            const uint64_t *b) {
+    unsigned long long difference[6], carry = 0, borrow = 0;
+    for (int i = 0; i < 6; i++) difference[i] = __builtin_subcll(a[i], b[i], borrow, &borrow);
+    uint64_t mask = 0 - (uint64_t)borrow;  // add p back when the subtraction wrapped
+    for (int i = 0; i < 6; i++) out[i] = __builtin_addcll(difference[i], lockstep_bls12381_p[i] & mask, carry, &carry);
+}
 
 #endif
