@@ -11,13 +11,13 @@ extension BLS12381 {
                 : pippenger(points: points, scalars: scalars)
         }
 
-        /// Whether Straus costs fewer additions than Pippenger: per term, 14 additions for its table, about 4
+        /// Whether Straus costs fewer additions than Pippenger: per term, 7 additions for its table, about 2
         /// more for the table's normalisation to affine and one per 4-bit window, against
         /// (bits/c)·(terms + 2^(c+1)) for Pippenger (the doublings are the same, `bits`, for both).
         static func prefersStraus(terms: Int, bits: Int) -> Bool {
             let c = windowWidth(terms: terms, bits: bits)
             let pippengerCost = (bits + c - 1) / c * (terms + (1 << (c + 1)))
-            return terms * (18 + (bits + 3) / 4) <= pippengerCost
+            return terms * (10 + (bits + 3) / 4) <= pippengerCost
         }
 
         /// Σ [scalars[i]]points[i] for points in G1, by the GLV endomorphism: with μ = x² (128 bits) and
@@ -62,34 +62,49 @@ extension BLS12381 {
             return sum(points: splitPoints, scalars: splitScalars)
         }
 
-        /// Straus (Shamir's trick generalised) with 4-bit windows: each point's multiples 1...15 are normalised to
-        /// affine with one shared inversion so that the additions are mixed, and the 4 doublings per window are
-        /// shared by all terms.
+        /// Straus (Shamir's trick generalised) with signed 4-bit windows: each scalar is recoded into digits in
+        /// -7...8 (from the least significant window, carrying one when a window exceeds 8), so each point's
+        /// table holds only its multiples 1...8 (7 additions) and a negative digit adds the negated entry. The
+        /// tables are normalised to affine with one shared inversion so that the additions are mixed, and the 4
+        /// doublings per window are shared by all terms.
         static func straus<F: Field>(points: [AffinePoint<F>], scalars: [Scalar]) -> JacobianPoint<F> {
             let live = (0..<points.count).filter { !points[$0].isInfinity && !scalars[$0].isZero }
             guard !live.isEmpty else { return .infinity }
             var multiples: [JacobianPoint<F>] = []
-            multiples.reserveCapacity(15 * live.count)
+            multiples.reserveCapacity(8 * live.count)
             for i in live {
-                let base = points[i].jacobian
-                var current = base
+                var current = points[i].jacobian
                 multiples.append(current)
-                for _ in 2...15 {
+                for _ in 2...8 {
                     current = current.adding(points[i])
                     multiples.append(current)
                 }
             }
             let table = JacobianPoint<F>.batchAffine(multiples)
             let bits = live.reduce(0) { max($0, scalars[$1].bitLength) }
-            var result = JacobianPoint<F>.infinity
-            var index = (bits + 3) / 4 * 4 - 4
-            while index >= 0 {
-                if !result.isInfinity { result = result.doubled.doubled.doubled.doubled }
-                for (slot, i) in live.enumerated() {
-                    let digit = scalars[i].window(at: index, width: 4)
-                    if digit != 0 { result = result.adding(table[15 * slot + digit - 1]) }
+            // One window more than the bits need, for the last carry.
+            let windows = (bits + 3) / 4 + 1
+            var digits = [Int8](repeating: 0, count: windows * live.count)
+            for (slot, i) in live.enumerated() {
+                var carry = 0
+                for window in 0..<windows {
+                    var digit = (4 * window < 256 ? scalars[i].window(at: 4 * window, width: 4) : 0) + carry
+                    carry = digit > 8 ? 1 : 0
+                    digit -= 16 * carry
+                    digits[slot * windows + window] = Int8(digit)
                 }
-                index -= 4
+            }
+            var result = JacobianPoint<F>.infinity
+            for window in stride(from: windows - 1, through: 0, by: -1) {
+                if !result.isInfinity { result = result.doubled.doubled.doubled.doubled }
+                for slot in 0..<live.count {
+                    let digit = Int(digits[slot * windows + window])
+                    if digit > 0 {
+                        result = result.adding(table[8 * slot + digit - 1])
+                    } else if digit < 0 {
+                        result = result.adding(table[8 * slot - digit - 1].negated)
+                    }
+                }
             }
             return result
         }
