@@ -195,6 +195,31 @@ struct BLS12381Tests {
         #expect(!BLS12381.Pairing.productIsOne(prepared: [(g1, Prepared(g2).normalized)]))
     }
 
+    @Test("Karabina's compressed squaring agrees with the cyclotomic squaring, and f^x with square-and-multiply")
+    func compressedCyclotomicSquaring() {
+        var source = ElementSource(state: 6)
+        func fp6() -> BLS12381.Fp6 { BLS12381.Fp6(c0: source.fp2(), c1: source.fp2(), c2: source.fp2()) }
+        let a = BLS12381.Fp12(c0: fp6(), c1: fp6())
+        // The easy part of the final exponentiation maps into the cyclotomic subgroup.
+        var f = a.conjugate * a.inverse
+        f = f.frobenius(2) * f
+        var expected = f
+        var compressed = BLS12381.CompressedCyclotomic(f)
+        for _ in 0..<20 {
+            expected = expected.cyclotomicSquared
+            compressed = compressed.squared
+        }
+        #expect(compressed.decompressed == expected)
+        #expect(BLS12381.CompressedCyclotomic(.one).squared.decompressed == .one)
+        // f^|x| by plain square and multiply, conjugated for x < 0.
+        var power = f
+        for bit in stride(from: 62, through: 0, by: -1) {
+            power = power * power
+            if (BLS12381.xAbsolute >> UInt64(bit)) & 1 == 1 { power = power * f }
+        }
+        #expect(BLS12381.Pairing.powerByX(f) == power.conjugate)
+    }
+
     @Test("GLV (G1) and GLS (G2) MSM agree with plain scalar multiplication, scalars at and above r included")
     func endomorphismMultiplication() {
         var source = ElementSource(state: 5)
