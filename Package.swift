@@ -33,7 +33,7 @@ let package = Package(
         .target(name: "CCurl",
                 linkerSettings: [.linkedLibrary("curl")]),
 
-        // Header-only C helpers for hot arithmetic Swift cannot express as one instruction (divq).
+        // Header-only C helpers for hot arithmetic Swift cannot express: divq, the MULX/ADX BLS12-381 multiplication.
         .target(name: "CPrimitivesSupport"),
         // U256, Address, Hash, hex, RLP, Keccak, SHA-256, secp256k1, transactions.
         .target(name: "Primitives",
@@ -41,7 +41,7 @@ let package = Package(
                 swiftSettings: hotPathSettings),
         // Interpreter, gas, precompiles, journaled state, transaction processing.
         .target(name: "EVM",
-                dependencies: ["Primitives", "CGMP"],
+                dependencies: ["Primitives", "CGMP", "CPrimitivesSupport"],
                 swiftSettings: hotPathSettings),
         // Merkle-Patricia trie, state roots and proofs, forked (remote) state and copy-on-write overlays.
         .target(name: "State",

@@ -97,6 +97,13 @@ struct PrecompileBenchCommand: ParsableCommand {
                 ("ratio_to_interpreter", .number(String(format: "%.2f", ratio))),
             ]))
         }
+        // The BLS12-381 building blocks, to see where a precompile's time goes.
+        let blocks = BLS12381Microbenchmarks.run(batchNanoseconds: batchNanos)
+        if !json {
+            for block in blocks {
+                print(block.name.padding(toLength: 34, withPad: " ", startingAt: 0) + String(format: " %11.1f ns", block.nanoseconds))
+            }
+        }
         if json {
             print(JSONOutput.object([
                 ("interpreter", .object([
@@ -105,6 +112,10 @@ struct PrecompileBenchCommand: ParsableCommand {
                     ("ns_per_gas", .number(String(format: "%.4f", interpreterNsPerGas))),
                 ])),
                 ("precompiles", .array(rows)),
+                ("bls12381_blocks", .array(blocks.map { block in
+                    .object([("name", .string(block.name)),
+                             ("ns", .number(String(format: "%.1f", block.nanoseconds)))])
+                })),
             ]).rendered())
         } else {
             print(String(format: "interpreter (snailtracer): %.2f ms for %d gas = %.3f ns/gas", Double(snailNanos) / 1e6,

@@ -186,6 +186,66 @@ struct BLS12381Tests {
         let twoP = g1.jacobian.doubled.affine
         #expect(BLS12381.Pairing.productIsOne([(twoP, g2), (g1, g2.negated), (g1, g2.negated)]))
         #expect(BLS12381.Pairing.productIsOne([(.infinity, g2), (g1, .infinity)]))
+        // Precomputed lines, plain and normalized (the KZG check's), mixed in one Miller loop.
+        typealias Prepared = BLS12381.Pairing.G2Prepared
+        #expect(BLS12381.Pairing.productIsOne(prepared: [(aP, Prepared(bQ).normalized), (bP, Prepared(aQ.negated))]))
+        #expect(BLS12381.Pairing.productIsOne(prepared: [(aP, Prepared(bQ).normalized),
+                                                         (bP.negated, Prepared(aQ).normalized)]))
+        #expect(!BLS12381.Pairing.productIsOne(prepared: [(aP, Prepared(bQ).normalized), (bP, Prepared(aQ).normalized)]))
+        #expect(!BLS12381.Pairing.productIsOne(prepared: [(g1, Prepared(g2).normalized)]))
+    }
+
+    @Test("Karabina's compressed squaring agrees with the cyclotomic squaring, and f^x with square-and-multiply")
+    func compressedCyclotomicSquaring() {
+        var source = ElementSource(state: 6)
+        func fp6() -> BLS12381.Fp6 { BLS12381.Fp6(c0: source.fp2(), c1: source.fp2(), c2: source.fp2()) }
+        let a = BLS12381.Fp12(c0: fp6(), c1: fp6())
+        // The easy part of the final exponentiation maps into the cyclotomic subgroup.
+        var f = a.conjugate * a.inverse
+        f = f.frobenius(2) * f
+        var expected = f
+        var compressed = BLS12381.CompressedCyclotomic(f)
+        for _ in 0..<20 {
+            expected = expected.cyclotomicSquared
+            compressed = compressed.squared
+        }
+        #expect(compressed.decompressed == expected)
+        #expect(BLS12381.CompressedCyclotomic(.one).squared.decompressed == .one)
+        // f^|x| by plain square and multiply, conjugated for x < 0.
+        var power = f
+        for bit in stride(from: 62, through: 0, by: -1) {
+            power = power * power
+            if (BLS12381.xAbsolute >> UInt64(bit)) & 1 == 1 { power = power * f }
+        }
+        #expect(BLS12381.Pairing.powerByX(f) == power.conjugate)
+    }
+
+    @Test("GLV (G1) and GLS (G2) MSM agree with plain scalar multiplication, scalars at and above r included")
+    func endomorphismMultiplication() {
+        var source = ElementSource(state: 5)
+        let g1 = BLS12381.g1Generator.jacobian, g2 = BLS12381.g2Generator.jacobian
+        let all = BLS12381.Scalar(w0: .max, w1: .max, w2: .max, w3: .max)
+        var scalars = (0..<6).map { _ in source.scalar() }
+        scalars += [groupOrder, all, .zero, BLS12381.Scalar(w0: 1, w1: 0, w2: 0, w3: 0)]
+        for (i, k) in scalars.enumerated() {
+            let p = g1.multiplied(by: BLS12381.Scalar(w0: UInt64(i + 3), w1: 0, w2: 0, w3: 0)).affine
+            let q = g2.multiplied(by: BLS12381.Scalar(w0: UInt64(i + 3), w1: 0, w2: 0, w3: 0)).affine
+            #expect(BLS12381.MultiScalarMultiplication.sumInG1(points: [p], scalars: [k])
+                .isEqual(to: p.jacobian.multiplied(by: k)))
+            #expect(BLS12381.MultiScalarMultiplication.sumInG2(points: [q], scalars: [k])
+                .isEqual(to: q.jacobian.multiplied(by: k)))
+        }
+        // Many terms go through Pippenger's buckets.
+        let points1 = (0..<40).map { i in g1.multiplied(by: BLS12381.Scalar(w0: UInt64(i + 2), w1: 0, w2: 0, w3: 0)).affine }
+        let points2 = (0..<40).map { i in g2.multiplied(by: BLS12381.Scalar(w0: UInt64(i + 2), w1: 0, w2: 0, w3: 0)).affine }
+        let many = (0..<40).map { i in i == 7 ? all : source.scalar() }
+        var expected1 = BLS12381.G1Point.infinity, expected2 = BLS12381.G2Point.infinity
+        for i in 0..<40 {
+            expected1 = expected1 + points1[i].jacobian.multiplied(by: many[i])
+            expected2 = expected2 + points2[i].jacobian.multiplied(by: many[i])
+        }
+        #expect(BLS12381.MultiScalarMultiplication.sumInG1(points: points1, scalars: many).isEqual(to: expected1))
+        #expect(BLS12381.MultiScalarMultiplication.sumInG2(points: points2, scalars: many).isEqual(to: expected2))
     }
 
     // MARK: EIP-2537 precompiles

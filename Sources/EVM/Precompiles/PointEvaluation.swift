@@ -48,16 +48,24 @@ enum PointEvaluation {
         return .ok(successOutput, gas: gas)
     }
 
+    /// The normalized Miller-loop lines of the two fixed G2 points of the check, computed on first use (a
+    /// `static let` is initialised once, thread-safely).
+    static let preparedG2Generator = BLS12381.Pairing.G2Prepared(BLS12381.g2Generator).normalized
+    static let preparedTauG2 = BLS12381.Pairing.G2Prepared(tauG2).normalized
+
     /// Whether e(C - [y]G1, -G2) · e(π, [τ]₂ - [z]G2) = 1, the KZG opening check p(z) = y.
     ///
-    /// Evaluated as e(C - [y]G1 + [z]π, -G2) · e(π, [τ]₂), which equals it by bilinearity and moves the scalar
-    /// multiplication by z from G2 to G1, where it is three times cheaper (and shares its doublings with [-y]G1).
+    /// By bilinearity, e(π, [τ]₂ - [z]G2) = e(π, [τ]₂) · e([z]π, -G2), so the check is
+    /// e(C - [y]G1 + [z]π, -G2) · e(π, [τ]₂) = 1, or, inverting both sides, e(C - [y]G1 + [z]π, G2) · e(-π, [τ]₂) = 1.
+    /// That form moves the scalar multiplication by z from G2 to G1, where it is three times cheaper (and shares
+    /// its doublings with [-y]G1), and leaves both G2 points fixed, so their Miller-loop lines are precomputed.
     static func verify(commitment: BLS12381.G1Affine, z: BLS12381.Scalar, y: BLS12381.Scalar,
                        proof: BLS12381.G1Affine) -> Bool {
-        let left = BLS12381.MultiScalarMultiplication.sum(points: [BLS12381.g1Generator, proof],
-                                                          scalars: [y.negatedModGroupOrder, z])
+        let left = BLS12381.MultiScalarMultiplication.sumInG1(points: [BLS12381.g1Generator, proof],
+                                                              scalars: [y.negatedModGroupOrder, z])
             .adding(commitment)
-        return BLS12381.Pairing.productIsOne([(left.affine, BLS12381.g2Generator.negated), (proof, tauG2)])
+        return BLS12381.Pairing.productIsOne(prepared: [(left.affine, preparedG2Generator),
+                                                        (proof.negated, preparedTauG2)])
     }
 
     /// A compressed G1 point (ZCash format: flag bits c = compressed, b = infinity, a = larger y, then x), as

@@ -25,7 +25,36 @@ extension BLS12381 {
             self.init(w0: limb(0), w1: limb(1), w2: limb(2), w3: limb(3))
         }
 
+        /// A 128-bit value.
+        init(_ value: UInt128) {
+            self.init(w0: UInt64(truncatingIfNeeded: value), w1: UInt64(truncatingIfNeeded: value >> 64), w2: 0, w3: 0)
+        }
+
         var isZero: Bool { (w0 | w1 | w2 | w3) == 0 }
+
+        /// The value modulo r (EIP-2537 scalars may reach 2^256 - 1 < 3r, so at most two subtractions).
+        var reducedModGroupOrder: Scalar {
+            var value = self
+            while !value.isBelowGroupOrder {
+                var borrow: UInt64 = 0
+                let d0 = Fp.subtractWithBorrow(value.w0, 0xffff_ffff_0000_0001, &borrow)
+                let d1 = Fp.subtractWithBorrow(value.w1, 0x53bd_a402_fffe_5bfe, &borrow)
+                let d2 = Fp.subtractWithBorrow(value.w2, 0x3339_d808_09a1_d805, &borrow)
+                let d3 = Fp.subtractWithBorrow(value.w3, 0x73ed_a753_299d_7d48, &borrow)
+                value = Scalar(w0: d0, w1: d1, w2: d2, w3: d3)
+            }
+            return value
+        }
+
+        /// Replaces the value by its quotient by |x| and returns the remainder (long division by 64-bit limbs).
+        mutating func dividedByXAbsolute() -> UInt64 {
+            var remainder: UInt64 = 0
+            (w3, remainder) = xAbsolute.dividingFullWidth((high: remainder, low: w3))
+            (w2, remainder) = xAbsolute.dividingFullWidth((high: remainder, low: w2))
+            (w1, remainder) = xAbsolute.dividingFullWidth((high: remainder, low: w1))
+            (w0, remainder) = xAbsolute.dividingFullWidth((high: remainder, low: w0))
+            return remainder
+        }
 
         @inline(__always)
         func limb(_ index: Int) -> UInt64 {
@@ -83,6 +112,8 @@ extension BLS12381 {
 
     /// |x| = 0xd201000000010000, the absolute value of the (negative) curve parameter.
     static let xAbsolute: UInt64 = 0xd201_0000_0001_0000
+    /// x², the GLV base on G1 (r = x⁴ - x² + 1).
+    static let xSquared: UInt128 = UInt128(xAbsolute) * UInt128(xAbsolute)
 
     /// A point in affine coordinates; `isInfinity` marks the point at infinity (whose coordinates are zero).
     struct AffinePoint<F: Field>: Equatable, Sendable {
@@ -103,6 +134,19 @@ extension BLS12381 {
         var negated: AffinePoint { isInfinity ? self : AffinePoint(x: x, y: y.negated) }
 
         var jacobian: JacobianPoint<F> { isInfinity ? .infinity : JacobianPoint(x: x, y: y, z: .one) }
+
+        /// [|x|]P by double-and-add with mixed additions of this affine P (|x| is sparse: five additions).
+        var timesXAbsolute: JacobianPoint<F> {
+            guard !isInfinity else { return .infinity }
+            var result = jacobian
+            var bit = 62  // the top bit (63) is the starting value
+            while bit >= 0 {
+                result = result.doubled
+                if (BLS12381.xAbsolute >> UInt64(bit)) & 1 == 1 { result = result.adding(self) }
+                bit -= 1
+            }
+            return result
+        }
     }
 
     /// A point of y² = x³ + b in Jacobian coordinates (x = X/Z², y = Y/Z³); Z = 0 is the point at infinity.
@@ -279,9 +323,8 @@ extension BLS12381 {
     /// proof in eprint 2022/352), two 64-bit multiplications instead of one by the 255-bit r.
     static func isInG1(_ point: G1Affine) -> Bool {
         if point.isInfinity { return true }
-        let p = point.jacobian
         // [x²]P = [|x|]([|x|]P) since x² = |x|²; φ(P) must equal its negation.
-        let xSquaredP = p.timesXAbsolute.timesXAbsolute
+        let xSquaredP = point.timesXAbsolute.timesXAbsolute
         let phi = G1Point(x: point.x * beta, y: point.y, z: .one)
         return phi.isEqual(to: xSquaredP.negated)
     }
@@ -292,13 +335,17 @@ extension BLS12381 {
         G2Point(x: point.x.conjugate * Constants.psiX, y: point.y.conjugate * Constants.psiY, z: point.z.conjugate)
     }
 
+    /// ψ on an affine point.
+    static func psi(_ point: G2Affine) -> G2Affine {
+        point.isInfinity ? point : G2Affine(x: point.x.conjugate * Constants.psiX, y: point.y.conjugate * Constants.psiY)
+    }
+
     /// Whether a G2 point (on the twist) is in the order-r subgroup: ψ(Q) = [x]Q (Scott, eprint 2021/1130 §4;
     /// proof in eprint 2022/352), one 64-bit multiplication.
     static func isInG2(_ point: G2Affine) -> Bool {
         if point.isInfinity { return true }
-        let q = point.jacobian
         // x is negative: [x]Q = -[|x|]Q.
-        return psi(q).isEqual(to: q.timesXAbsolute.negated)
+        return psi(point.jacobian).isEqual(to: point.timesXAbsolute.negated)
     }
 }
 

@@ -7,6 +7,7 @@
 // a^(p-2) on these limbs. The types live in the `BLS12381` namespace because BN254 already uses the names Fp, ...
 
 import CGMP
+import CPrimitivesSupport
 
 /// Namespace of the BLS12-381 arithmetic, curves, pairing and hash-to-curve maps.
 enum BLS12381 {}
@@ -167,9 +168,38 @@ extension BLS12381 {
                       l3: (t3 & keep) | (r3 & ~keep), l4: (t4 & keep) | (r4 & ~keep), l5: (t5 & keep) | (r5 & ~keep))
         }
 
+        /// Montgomery multiplication: MULX/ADCX/ADOX assembly where the CPU has it (43.5 against 54 ns here, the
+        /// two carry chains being out of reach of Swift and of C), else the portable CIOS below.
+        static func * (a: Fp, b: Fp) -> Fp {
+            #if arch(x86_64)
+            if lockstep_bls12381_adx_available() != 0 { return multipliedWithADX(a, b) }
+            #endif
+            return multipliedPortably(a, b)
+        }
+
+        #if arch(x86_64)
+        /// The assembly multiplication of lockstep_bls12381.h, which reads the six limbs through pointers (a
+        /// struct of six UInt64 is laid out as six consecutive limbs, least significant first).
+        @inline(__always)
+        static func multipliedWithADX(_ a: Fp, _ b: Fp) -> Fp {
+            var result = Fp(l0: 0, l1: 0, l2: 0, l3: 0, l4: 0, l5: 0)
+            withUnsafeMutableBytes(of: &result) { out in
+                withUnsafeBytes(of: a) { left in
+                    withUnsafeBytes(of: b) { right in
+                        lockstep_bls12381_fp_mul_adx(
+                            out.baseAddress!.assumingMemoryBound(to: UInt64.self),
+                            left.baseAddress!.assumingMemoryBound(to: UInt64.self),
+                            right.baseAddress!.assumingMemoryBound(to: UInt64.self))
+                    }
+                }
+            }
+            return result
+        }
+        #endif
+
         /// Montgomery multiplication: CIOS without the extra carry word, valid because the top limb of p is
         /// below 2^63 - 1 (Gueron-Krasnov; as gnark-crypto's "no-carry" variant).
-        static func * (a: Fp, b: Fp) -> Fp {
+        static func multipliedPortably(_ a: Fp, _ b: Fp) -> Fp {
             var t0: UInt64 = 0, t1: UInt64 = 0, t2: UInt64 = 0, t3: UInt64 = 0, t4: UInt64 = 0, t5: UInt64 = 0
             @inline(__always)
             func step(_ bi: UInt64) {
@@ -198,38 +228,37 @@ extension BLS12381 {
             return reduceOnce(t0, t1, t2, t3, t4, t5)
         }
 
+        /// Addition by the carry-chain C helper of lockstep_bls12381.h (Swift's UInt128 chains are 3-4x slower).
         @inline(__always)
         static func + (a: Fp, b: Fp) -> Fp {
-            // Both below p < 2^381, so the sum fits in 384 bits.
-            var carry: UInt64 = 0
-            let s0 = addWithCarry(a.l0, b.l0, &carry)
-            let s1 = addWithCarry(a.l1, b.l1, &carry)
-            let s2 = addWithCarry(a.l2, b.l2, &carry)
-            let s3 = addWithCarry(a.l3, b.l3, &carry)
-            let s4 = addWithCarry(a.l4, b.l4, &carry)
-            let s5 = addWithCarry(a.l5, b.l5, &carry)
-            return reduceOnce(s0, s1, s2, s3, s4, s5)
+            var result = Fp(l0: 0, l1: 0, l2: 0, l3: 0, l4: 0, l5: 0)
+            withUnsafeMutableBytes(of: &result) { out in
+                withUnsafeBytes(of: a) { left in
+                    withUnsafeBytes(of: b) { right in
+                        lockstep_bls12381_fp_add(
+                            out.baseAddress!.assumingMemoryBound(to: UInt64.self),
+                            left.baseAddress!.assumingMemoryBound(to: UInt64.self),
+                            right.baseAddress!.assumingMemoryBound(to: UInt64.self))
+                    }
+                }
+            }
+            return result
         }
 
         @inline(__always)
         static func - (a: Fp, b: Fp) -> Fp {
-            var borrow: UInt64 = 0
-            let d0 = subtractWithBorrow(a.l0, b.l0, &borrow)
-            let d1 = subtractWithBorrow(a.l1, b.l1, &borrow)
-            let d2 = subtractWithBorrow(a.l2, b.l2, &borrow)
-            let d3 = subtractWithBorrow(a.l3, b.l3, &borrow)
-            let d4 = subtractWithBorrow(a.l4, b.l4, &borrow)
-            let d5 = subtractWithBorrow(a.l5, b.l5, &borrow)
-            // Borrowed: add p back (the wrap-around cancels the borrow); branch-free, adding p & mask.
-            let mask = 0 &- borrow
-            var carry: UInt64 = 0
-            let e0 = addWithCarry(d0, p0 & mask, &carry)
-            let e1 = addWithCarry(d1, p1 & mask, &carry)
-            let e2 = addWithCarry(d2, p2 & mask, &carry)
-            let e3 = addWithCarry(d3, p3 & mask, &carry)
-            let e4 = addWithCarry(d4, p4 & mask, &carry)
-            let e5 = addWithCarry(d5, p5 & mask, &carry)
-            return Fp(l0: e0, l1: e1, l2: e2, l3: e3, l4: e4, l5: e5)
+            var result = Fp(l0: 0, l1: 0, l2: 0, l3: 0, l4: 0, l5: 0)
+            withUnsafeMutableBytes(of: &result) { out in
+                withUnsafeBytes(of: a) { left in
+                    withUnsafeBytes(of: b) { right in
+                        lockstep_bls12381_fp_sub(
+                            out.baseAddress!.assumingMemoryBound(to: UInt64.self),
+                            left.baseAddress!.assumingMemoryBound(to: UInt64.self),
+                            right.baseAddress!.assumingMemoryBound(to: UInt64.self))
+                    }
+                }
+            }
+            return result
         }
 
         var squared: Fp { self * self }

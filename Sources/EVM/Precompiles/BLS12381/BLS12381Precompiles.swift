@@ -86,7 +86,7 @@ enum BLS12381Precompiles {
                 points.append(point)
                 scalars.append(BLS12381.Scalar(bigEndian: bytes, offset: 160 * i + 128))
             }
-            return BLS12381.MultiScalarMultiplication.sum(points: points, scalars: scalars)
+            return BLS12381.MultiScalarMultiplication.sumInG1(points: points, scalars: scalars)
         }
         guard let sum else { return .failure(gasLimit: gasLimit) }
         return .ok(encodeG1(sum.affine), gas: gas)
@@ -108,7 +108,7 @@ enum BLS12381Precompiles {
                 points.append(point)
                 scalars.append(BLS12381.Scalar(bigEndian: bytes, offset: 288 * i + 256))
             }
-            return BLS12381.MultiScalarMultiplication.sum(points: points, scalars: scalars)
+            return BLS12381.MultiScalarMultiplication.sumInG2(points: points, scalars: scalars)
         }
         guard let sum else { return .failure(gasLimit: gasLimit) }
         return .ok(encodeG2(sum.affine), gas: gas)

@@ -102,21 +102,24 @@ extension BLS12381 {
             return Fp12(c0: aa + bb.timesV, c1: sum - aa - bb)
         }
 
+        /// Product with a normalized line l0 + l1·v + v·w (its w³ coefficient is one): 10 Fp2 multiplications.
+        @inline(__always)
+        func multiplied(byUnitLine l0: Fp2, _ l1: Fp2) -> Fp12 {
+            let aa = c0.multiplied(by: l0, l1)
+            let bb = c1.timesV
+            let sum = (c0 + c1).multiplied(by: l0, l1 + .one)
+            return Fp12(c0: aa + bb.timesV, c1: sum - aa - bb)
+        }
+
         /// The square of an element of the cyclotomic subgroup (any output of the final exponentiation's easy part),
         /// by Granger-Scott 2010: viewed over Fp4 = Fp2[s]/(s² - ξ), s = w³, as A + B·w + C·w² with
         /// A = (c0.c0, c1.c1), B = (c1.c0, c0.c2), C = (c0.c1, c1.c2), the square is
         /// (3A² - 2·conj(A)) + (3s·C² + 2·conj(B))·w + (3B² - 2·conj(C))·w²: nine Fp2 squarings instead of a full
         /// Fp12 squaring. Wrong for elements outside that subgroup.
         var cyclotomicSquared: Fp12 {
-            @inline(__always)
-            func fp4Squared(_ a: Fp2, _ b: Fp2) -> (Fp2, Fp2) {
-                let a2 = a.squared
-                let b2 = b.squared
-                return (a2 + b2.timesXi, (a + b).squared - a2 - b2)
-            }
-            let (aa0, aa1) = fp4Squared(c0.c0, c1.c1)
-            let (bb0, bb1) = fp4Squared(c1.c0, c0.c2)
-            let (cc0, cc1) = fp4Squared(c0.c1, c1.c2)
+            let (aa0, aa1) = Fp12.fp4Squared(c0.c0, c1.c1)
+            let (bb0, bb1) = Fp12.fp4Squared(c1.c0, c0.c2)
+            let (cc0, cc1) = Fp12.fp4Squared(c0.c1, c1.c2)
             let g0 = (aa0 - c0.c0).doubled + aa0
             let h1 = (aa1 + c1.c1).doubled + aa1
             let sc = cc1.timesXi
@@ -125,6 +128,14 @@ extension BLS12381 {
             let g1 = (bb0 - c0.c1).doubled + bb0
             let h2 = (bb1 + c1.c2).doubled + bb1
             return Fp12(c0: Fp6(c0: g0, c1: g1, c2: g2), c1: Fp6(c0: h0, c1: h1, c2: h2))
+        }
+
+        /// (a + b·s)² in Fp4 = Fp2[s]/(s² - ξ), as (coefficient of 1, coefficient of s): three Fp2 squarings.
+        @inline(__always)
+        static func fp4Squared(_ a: Fp2, _ b: Fp2) -> (Fp2, Fp2) {
+            let a2 = a.squared
+            let b2 = b.squared
+            return (a2 + b2.timesXi, (a + b).squared - a2 - b2)
         }
 
         /// The p⁶-power Frobenius, w ↦ -w; in the cyclotomic subgroup it is the inverse.
@@ -147,6 +158,49 @@ extension BLS12381 {
             // Coefficients of w^0..w^5: c0.c0, c1.c0, c0.c1, c1.c1, c0.c2, c1.c2 (as v = w²).
             return Fp12(c0: Fp6(c0: map(c0.c0, 0), c1: map(c0.c1, 2), c2: map(c0.c2, 4)),
                         c1: Fp6(c0: map(c1.c0, 1), c1: map(c1.c1, 3), c2: map(c1.c2, 5)))
+        }
+    }
+
+    /// An element of the cyclotomic subgroup in Karabina's compressed form (eprint 2010/542): four of its six Fp2
+    /// coefficients, g2 = c1.c0, g3 = c0.c2, g4 = c0.c1, g5 = c1.c2, which determine the other two. Squaring
+    /// stays in this form and costs two Fp4 squarings (the B and C parts of `Fp12.cyclotomicSquared`, which only
+    /// involve these four) instead of three; going back costs an inversion, so it pays on long runs of squarings.
+    struct CompressedCyclotomic {
+        var g2: Fp2, g3: Fp2, g4: Fp2, g5: Fp2
+
+        init(_ f: Fp12) {
+            g2 = f.c1.c0; g3 = f.c0.c2; g4 = f.c0.c1; g5 = f.c1.c2
+        }
+
+        init(g2: Fp2, g3: Fp2, g4: Fp2, g5: Fp2) {
+            self.g2 = g2; self.g3 = g3; self.g4 = g4; self.g5 = g5
+        }
+
+        /// The square, by the Granger-Scott formulas of `Fp12.cyclotomicSquared` for these four coefficients.
+        var squared: CompressedCyclotomic {
+            let (bb0, bb1) = Fp12.fp4Squared(g2, g3)
+            let (cc0, cc1) = Fp12.fp4Squared(g4, g5)
+            let sc = cc1.timesXi
+            return CompressedCyclotomic(g2: (sc + g2).doubled + sc, g3: (cc0 - g3).doubled + cc0,
+                                        g4: (bb0 - g4).doubled + bb0, g5: (bb1 + g5).doubled + bb1)
+        }
+
+        /// The full element: with g1 = c1.c1 and g0 = c0.c0,
+        /// g1 = (ξ·g5² + 3·g4² - 2·g3) / (4·g2) when g2 ≠ 0, else 2·g4·g5 / g3, and
+        /// g0 = ξ·(2·g1² + g2·g5 - 3·g3·g4) + 1. (All four zero is the identity: the inverse of zero is zero
+        /// here, so g1 = 0 and g0 = 1.)
+        var decompressed: Fp12 {
+            let g1: Fp2
+            if !g2.isZero {
+                let g4Squared = g4.squared
+                let numerator = g5.squared.timesXi + g4Squared.doubled + g4Squared - g3.doubled
+                g1 = numerator * g2.doubled.doubled.inverse
+            } else {
+                g1 = (g4 * g5).doubled * g3.inverse
+            }
+            let g3g4 = g3 * g4
+            let g0 = ((g1.squared.doubled + g2 * g5) - (g3g4.doubled + g3g4)).timesXi + .one
+            return Fp12(c0: Fp6(c0: g0, c1: g4, c2: g3), c1: Fp6(c0: g2, c1: g1, c2: g5))
         }
     }
 

@@ -1,0 +1,72 @@
+/// Timings of the BLS12-381 building blocks (field multiplication, Miller loop, final exponentiation), for
+/// `lockstep bench precompiles`: the precompile figures alone do not say where the time goes.
+public enum BLS12381Microbenchmarks {
+    /// One measured operation.
+    public struct Result: Sendable {
+        /// What was measured.
+        public var name: String
+        /// Nanoseconds per operation (best of three batches).
+        public var nanoseconds: Double
+    }
+
+    /// Runs each operation in three batches of about `batchNanoseconds` / 3 and keeps the best.
+    public static func run(batchNanoseconds: UInt64) -> [Result] {
+        typealias Fp = BLS12381.Fp
+        typealias Fp2 = BLS12381.Fp2
+        let clock = ContinuousClock()
+        func nanoseconds(_ duration: Duration) -> Double {
+            Double(duration.components.seconds) * 1e9 + Double(duration.components.attoseconds) / 1e9
+        }
+        /// Best nanoseconds per call of `body`, which returns a value folded into a sink so it is not optimised out.
+        func measure(_ body: () -> UInt64) -> Double {
+            var sink: UInt64 = 0
+            let single = max(nanoseconds(clock.measure { sink ^= body() }), 1)
+            let iterations = max(3, Int(Double(batchNanoseconds) / 3 / single))
+            var best = Double.infinity
+            for _ in 0..<3 {
+                let elapsed = clock.measure {
+                    for _ in 0..<iterations { sink &+= body() }
+                }
+                best = min(best, nanoseconds(elapsed) / Double(iterations))
+            }
+            if sink == 0x5eed { print("") }  // keeps the results alive
+            return best
+        }
+        var results: [Result] = []
+        let a = Fp(small: 0x1234_5678_9abc) * Fp.rSquared
+        var chain = a
+        results.append(Result(name: "bls fp mul (chained)", nanoseconds: measure {
+            for _ in 0..<1000 { chain = chain * a }
+            return chain.l0
+        } / 1000))
+        let b = Fp2(c0: a, c1: a.squared)
+        var chain2 = b
+        results.append(Result(name: "bls fp2 mul (chained)", nanoseconds: measure {
+            for _ in 0..<100 { chain2 = chain2 * b }
+            return chain2.c0.l0
+        } / 100))
+        let p = BLS12381.g1Generator
+        let q = BLS12381.g2Generator
+        let prepared = BLS12381.Pairing.G2Prepared(q)
+        let pairs = [(p, prepared), (p.negated, prepared)]
+        results.append(Result(name: "bls G2 line precomputation", nanoseconds: measure {
+            BLS12381.Pairing.G2Prepared(q).lines[0].0.c0.l0
+        }))
+        results.append(Result(name: "bls miller loop 2 pairs", nanoseconds: measure {
+            BLS12381.Pairing.millerLoop(pairs).c0.c0.c0.l0
+        }))
+        let normalized = prepared.normalized
+        let fixedPairs = [(p, normalized), (p.negated, normalized)]
+        results.append(Result(name: "bls miller loop 2 fixed-Q pairs", nanoseconds: measure {
+            BLS12381.Pairing.millerLoop(fixedPairs).c0.c0.c0.l0
+        }))
+        let f = BLS12381.Pairing.millerLoop(pairs)
+        results.append(Result(name: "bls final exponentiation", nanoseconds: measure {
+            BLS12381.Pairing.finalExponentiation(f).c0.c0.c0.l0
+        }))
+        results.append(Result(name: "bls pairing 2 pairs (no decoding)", nanoseconds: measure {
+            BLS12381.Pairing.productIsOne([(p, q), (p.negated, q)]) ? 1 : 0
+        }))
+        return results
+    }
+}
