@@ -439,7 +439,42 @@ struct BLS12381Tests {
         #expect(compressed == bytes("b5bfd7dd8cdeb128843bc287230af38926187075cbfbefa81009a2ce615ac53d2914e5870cb452d2afaaab24f3499f72185cbfee53492714734429b7b38608e23926c911cceceac9a36851477ba4c60b087041de621000edc98edada20c1def2"))
     }
 
+    @Test("The MULX/ADX and the portable Montgomery multiplications agree", .enabled(if: Fp.cpuHasADX))
+    func adxAgreesWithPortable() {
+        var source = ElementSource(state: 0xadc5)
+        let pMinusOne = Fp.one.negated  // the largest element, in Montgomery form
+        let edges: [Fp] = [.zero, .one, pMinusOne, Fp.rSquared, pMinusOne * pMinusOne,
+                            Fp(l0: .max, l1: .max, l2: .max, l3: .max, l4: .max, l5: 0)]
+        for a in edges { for b in edges { #expect(Fp.multipliedWithADX(a, b) == Fp.multipliedPortably(a, b)) } }
+        for _ in 0..<20_000 {
+            let a = source.fp(), b = source.fp()
+            #expect(Fp.multipliedWithADX(a, b) == Fp.multipliedPortably(a, b))
+        }
+    }
+
     // MARK: Conformance
+
+    @Test("The EIP-2537 and point-evaluation suites pass through the portable multiplication (as without ADX)",
+          .enabled(if: Fixtures.available))
+    func portableConformance() {
+        let runner = StateTestRunner()
+        let root = Fixtures.root!
+        let files = StateTestRunner.files(at: root.appendingPathComponent("eest/state_tests/prague/eip2537_bls_12_381_precompiles").path)
+            + StateTestRunner.files(at: root.appendingPathComponent("eest/state_tests/cancun/eip4844_blobs").path)
+                .filter { file in  // the files whose transactions call 0x0a
+                    ["external_vectors", "invalid_inputs", "point_evaluation", "call_opcode_types", "tx_entry_point"]
+                        .contains { file.lastPathComponent.contains($0) }
+                }
+        Fp.forcePortable(true)
+        defer { Fp.forcePortable(false) }
+        #expect(!Fp.usesADX)
+        let results = runWithLargeStack { files.flatMap { runner.run(file: $0) } }
+        let failed = results.filter { $0.status == .failed }
+        for failure in failed.prefix(10) { print("  FAIL \(failure.file) \(failure.name) \(failure.fork): \(failure.reason)") }
+        print("portable multiplication: \(results.count - failed.count) passed, \(failed.count) failed")
+        #expect(results.count >= 1_000)
+        #expect(failed.isEmpty)
+    }
 
     @Test("EEST eip2537 and eip4844_blobs state tests all pass", .enabled(if: Fixtures.available),
           arguments: ["eest/state_tests/prague/eip2537_bls_12_381_precompiles", "eest/state_tests/cancun/eip4844_blobs"])

@@ -13,6 +13,14 @@
 /// Nonzero when the CPU has BMI2 and ADX: written once by a load-time constructor in bls12381.c, read-only after.
 extern int lockstep_bls12381_has_adx;
 
+/// Whether this CPU has BMI2 and ADX, whatever the override below says.
+int lockstep_bls12381_cpu_adx(void);
+
+/// Nonzero: use the portable multiplication even where the CPU has ADX (tests compare the two paths; the
+/// environment variable LOCKSTEP_BLS12381_PORTABLE=1 does the same at load). Zero: use ADX where the CPU has it.
+/// Both paths give identical results, so switching while other threads multiply changes only their speed.
+void lockstep_bls12381_force_portable(int portable);
+
 /// Whether `lockstep_bls12381_fp_mul_adx` may run (a function, so that Swift 6 sees no shared mutable global).
 static inline int lockstep_bls12381_adx_available(void) { return lockstep_bls12381_has_adx; }
 

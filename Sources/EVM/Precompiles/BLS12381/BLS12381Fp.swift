@@ -177,6 +177,33 @@ extension BLS12381 {
             return multipliedPortably(a, b)
         }
 
+        /// Whether this CPU can run the MULX/ADX multiplication (whatever `forcePortable` says).
+        public static var cpuHasADX: Bool {
+            #if arch(x86_64)
+            return lockstep_bls12381_cpu_adx() != 0
+            #else
+            return false
+            #endif
+        }
+
+        /// Whether multiplication currently takes the MULX/ADX path.
+        public static var usesADX: Bool {
+            #if arch(x86_64)
+            return lockstep_bls12381_adx_available() != 0
+            #else
+            return false
+            #endif
+        }
+
+        /// Run the portable multiplication even where the CPU has ADX (as LOCKSTEP_BLS12381_PORTABLE=1 does at
+        /// start-up), or go back to ADX where available. Both paths give the same results; this exists so tests
+        /// can run the conformance suites through the path a CPU without ADX would take.
+        public static func forcePortable(_ portable: Bool) {
+            #if arch(x86_64)
+            lockstep_bls12381_force_portable(portable ? 1 : 0)
+            #endif
+        }
+
         #if arch(x86_64)
         /// The assembly multiplication of lockstep_bls12381.h, which reads the six limbs through pointers (a
         /// struct of six UInt64 is laid out as six consecutive limbs, least significant first).
