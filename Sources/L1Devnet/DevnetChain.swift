@@ -236,7 +236,7 @@ public final class DevnetChain {
     }
 
     /// The checks the pool leaves to the node: the block's gas limit and base fee, and (for blob transactions)
-    /// that the sidecar's commitments match the versioned hashes. The pool checks signature, chain id, intrinsic
+    /// that the sidecar's commitments match the versioned hashes and its KZG blob proofs verify. The pool checks signature, chain id, intrinsic
     /// gas, nonce and funds.
     func check(_ transaction: Transaction) throws {
         let header = nextHeader()
@@ -260,6 +260,18 @@ public final class DevnetChain {
                 expected[0] = 0x01
                 guard expected == versioned.bytes else {
                     throw NodeError("blob versioned hash \(versioned) does not match its commitment")
+                }
+            }
+            // Version 0 sidecars carry one blob proof per blob (EIP-4844); they are checked here. Version 1
+            // (EIP-7594 cell proofs) is shape-checked by the decoder only: cell proofs are not verified yet.
+            if sidecar.wrapperVersion == 0 {
+                for index in sidecar.blobs.indices {
+                    do {
+                        try BlobKZG.verify(blob: sidecar.blobs[index], commitment: sidecar.commitments[index],
+                                           proof: sidecar.proofs[index])
+                    } catch {
+                        throw NodeError("blob \(index): \(error)")
+                    }
                 }
             }
         }

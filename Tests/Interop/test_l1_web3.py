@@ -189,6 +189,48 @@ def test_pool_rules(w3):
         w3.eth.send_raw_transaction(b"\x02\xc0garbage")
 
 
+def test_blob_sidecar_proofs_are_verified(w3):
+    """The pool checks each blob's KZG proof in a version-0 (EIP-4844) sidecar, computed here by c-kzg-4844 with the
+    mainnet trusted setup eth-account ships; a sidecar whose blob, proof or field elements were tampered with is
+    refused with the reason, and nothing is pooled."""
+    import ckzg
+    import eth_account
+    setup = os.path.join(os.path.dirname(eth_account.__file__), "typed_transactions", "blob_transactions",
+                         "kzg_trusted_setup.txt")
+    trusted_setup = ckzg.load_trusted_setup(setup, 0)
+    sender = ACCOUNTS[4]
+    modulus = 0x73EDA753299D7D483339D80809A1D80553BDA402FFFE5BFEFFFFFFFF00000001
+    blobs = [b"".join(((i * 7919 + k) ** 3 % modulus).to_bytes(32, "big") for i in range(4096)) for k in (1, 2)]
+    commitments = [ckzg.blob_to_kzg_commitment(blob, trusted_setup) for blob in blobs]
+    proofs = [ckzg.compute_blob_kzg_proof(blob, c, trusted_setup) for blob, c in zip(blobs, commitments)]
+    nonce = w3.eth.get_transaction_count(sender.address, "pending")
+    tx = {"type": 3, "chainId": CHAIN_ID, "nonce": nonce, "to": ACCOUNTS[0].address, "value": 0, "gas": 21_000,
+          "maxFeePerGas": 10 * GWEI, "maxPriorityFeePerGas": GWEI, "maxFeePerBlobGas": 10 * GWEI}
+    # eth-account signs the payload and wraps it with version-1 cell proofs; keep the signed payload only.
+    body = rlp.decode(bytes(sender.sign_transaction(tx, blobs=blobs).raw_transaction)[1:])[0]
+
+    def network_form(blob_list, proof_list):
+        return b"\x03" + rlp.encode([body, blob_list, commitments, proof_list])
+
+    def refused(raw_tx, reason):
+        with pytest.raises(Exception, match=reason):
+            w3.eth.send_raw_transaction(raw_tx)
+
+    refused(network_form(blobs, [proofs[1], proofs[0]]), "blob 0: KZG proof does not verify")
+    changed = bytearray(blobs[1])
+    changed[32 * 5 + 31] ^= 1
+    refused(network_form([blobs[0], bytes(changed)], proofs), "blob 1: KZG proof does not verify")
+    non_canonical = b"\xff" * 32 + blobs[0][32:]
+    refused(network_form([non_canonical, blobs[1]], proofs), "blob 0: blob field element 0 is not below the BLS modulus")
+    refused(network_form(blobs, [b"\x00" * 48, proofs[1]]), "blob 0: proof is not a valid compressed G1 point")
+    assert w3.eth.get_transaction_count(sender.address, "pending") == nonce  # nothing was pooled
+
+    tx_hash = w3.eth.send_raw_transaction(network_form(blobs, proofs))
+    receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=30)
+    assert receipt["status"] == 1 and receipt["type"] == 3
+    assert len(w3.eth.get_transaction(tx_hash)["blobVersionedHashes"]) == 2
+
+
 def test_get_proof_verifies_against_the_state_root(w3):
     address = ACCOUNTS[0].address
     block = w3.eth.get_block("latest")
