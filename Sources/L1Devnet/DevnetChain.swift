@@ -262,9 +262,16 @@ public final class DevnetChain {
                     throw NodeError("blob versioned hash \(versioned) does not match its commitment")
                 }
             }
-            // Version 0 sidecars carry one blob proof per blob (EIP-4844); they are checked here. Version 1
-            // (EIP-7594 cell proofs) is shape-checked by the decoder only: cell proofs are not verified yet.
-            if sidecar.wrapperVersion == 0 {
+            // Version 0 sidecars carry one blob proof per blob (EIP-4844), version 1 sidecars 128 cell proofs per
+            // blob (EIP-7594, Osaka's network form, which eth-account sends by default); both are verified.
+            if sidecar.wrapperVersion == 1 {
+                do {
+                    try BlobKZG.verifyCellProofs(blobs: sidecar.blobs, commitments: sidecar.commitments,
+                                                 proofs: sidecar.proofs)
+                } catch {
+                    throw NodeError("blob sidecar: \(error)")
+                }
+            } else {
                 for index in sidecar.blobs.indices {
                     do {
                         try BlobKZG.verify(blob: sidecar.blobs[index], commitment: sidecar.commitments[index],

@@ -231,6 +231,36 @@ def test_blob_sidecar_proofs_are_verified(w3):
     assert len(w3.eth.get_transaction(tx_hash)["blobVersionedHashes"]) == 2
 
 
+def test_blob_cell_proofs_are_verified(w3):
+    """eth-account sends blob transactions with version-1 sidecars (EIP-7594: 128 cell proofs per blob); the pool
+    extends each blob and checks every cell proof, refusing a sidecar with swapped or broken proofs."""
+    sender = ACCOUNTS[5]
+    modulus = 0x73EDA753299D7D483339D80809A1D80553BDA402FFFE5BFEFFFFFFFF00000001
+    blobs = [b"".join(((i * 104729 + k) ** 5 % modulus).to_bytes(32, "big") for i in range(4096)) for k in (3, 4)]
+    nonce = w3.eth.get_transaction_count(sender.address, "pending")
+    tx = {"type": 3, "chainId": CHAIN_ID, "nonce": nonce, "to": ACCOUNTS[0].address, "value": 0, "gas": 21_000,
+          "maxFeePerGas": 10 * GWEI, "maxPriorityFeePerGas": GWEI, "maxFeePerBlobGas": 10 * GWEI}
+    raw = bytes(sender.sign_transaction(tx, blobs=blobs).raw_transaction)
+    body, version, sidecar_blobs, commitments, proofs = rlp.decode(raw[1:])
+    assert version == b"\x01" and len(proofs) == 256
+
+    def network_form(proof_list):
+        return b"\x03" + rlp.encode([body, version, sidecar_blobs, commitments, proof_list])
+
+    swapped = list(proofs)
+    swapped[10], swapped[200] = swapped[200], swapped[10]
+    with pytest.raises(Exception, match="KZG cell proofs do not verify"):
+        w3.eth.send_raw_transaction(network_form(swapped))
+    broken = list(proofs)
+    broken[130] = b"\x00" * 48
+    with pytest.raises(Exception, match=r"cell proof 130 \(blob 1, cell 2\) is not a valid compressed G1 point"):
+        w3.eth.send_raw_transaction(network_form(broken))
+    assert w3.eth.get_transaction_count(sender.address, "pending") == nonce
+
+    receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(raw), timeout=30)
+    assert receipt["status"] == 1 and receipt["type"] == 3
+
+
 def test_get_proof_verifies_against_the_state_root(w3):
     address = ACCOUNTS[0].address
     block = w3.eth.get_block("latest")

@@ -19,6 +19,12 @@ public enum BlobKZG {
         case invalidProof
         /// All encodings are valid, but the proof does not open the commitment at the challenge.
         case proofMismatch
+        /// A version-1 sidecar whose proof count is not 128 per blob, or whose commitment count differs.
+        case cellCount(blobs: Int, commitments: Int, proofs: Int)
+        /// Cell proof `index` (128 per blob, blob by blob) is not a valid compressed G1 point in the subgroup.
+        case invalidCellProof(index: Int)
+        /// All encodings are valid, but the cell proofs do not verify against the blobs and commitments.
+        case cellProofMismatch
 
         public var description: String {
             switch self {
@@ -27,6 +33,13 @@ public enum BlobKZG {
             case .invalidCommitment: return "commitment is not a valid compressed G1 point in the subgroup"
             case .invalidProof: return "proof is not a valid compressed G1 point in the subgroup"
             case .proofMismatch: return "KZG proof does not verify against the blob and commitment"
+            case .cellCount(let blobs, let commitments, let proofs):
+                return "\(blobs) blobs need \(blobs) commitments and \(blobs * BlobKZG.cellsPerBlob) cell proofs, " +
+                    "got \(commitments) and \(proofs)"
+            case .invalidCellProof(let index):
+                return "cell proof \(index) (blob \(index / BlobKZG.cellsPerBlob), cell \(index % BlobKZG.cellsPerBlob)) " +
+                    "is not a valid compressed G1 point in the subgroup"
+            case .cellProofMismatch: return "KZG cell proofs do not verify against the blobs and commitments"
             }
         }
     }
