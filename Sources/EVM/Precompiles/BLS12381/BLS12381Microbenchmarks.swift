@@ -1,3 +1,5 @@
+import Primitives
+
 /// Timings of the BLS12-381 building blocks (field multiplication, Miller loop, final exponentiation), for
 /// `lockstep bench precompiles`: the precompile figures alone do not say where the time goes.
 public enum BLS12381Microbenchmarks {
@@ -66,6 +68,21 @@ public enum BLS12381Microbenchmarks {
         }))
         results.append(Result(name: "bls pairing 2 pairs (no decoding)", nanoseconds: measure {
             BLS12381.Pairing.productIsOne([(p, q), (p.negated, q)]) ? 1 : 0
+        }))
+        // Sidecar checks of the L1 pool: the blob whose i-th element is i² + 7 with its c-kzg-4844 commitment and
+        // blob proof; the cell check runs on 128 copies of a valid point (it does all its work before the final
+        // pairing says no, so the time is that of a valid sidecar).
+        let blob: [UInt8] = (0..<UInt64(4096)).flatMap { i -> [UInt8] in
+            [UInt8](repeating: 0, count: 24) + withUnsafeBytes(of: (i * i + 7).bigEndian) { Array($0) }
+        }
+        let commitment = (try? Hex.decode("9557ada58d1ea7f48806d66720bb05d148ce52dfab866d26b638e3c838db4d390a37ff3ea7fedf29e9c9181b3ea9e589", requirePrefix: false)) ?? []
+        let proof = (try? Hex.decode("8fead259f64e49547c34dd870f035051d38ed123f33c2fba24ec404a5a45563ff7df314c83fa96c64cdef9bc84909697", requirePrefix: false)) ?? []
+        results.append(Result(name: "blob proof check (1 blob)", nanoseconds: measure {
+            (try? BlobKZG.verify(blob: blob, commitment: commitment, proof: proof)) != nil ? 1 : 0
+        }))
+        let cellProofs = [[UInt8]](repeating: proof, count: BlobKZG.cellsPerBlob)
+        results.append(Result(name: "cell proofs check (1 blob, 128)", nanoseconds: measure {
+            (try? BlobKZG.verifyCellProofs(blobs: [blob], commitments: [commitment], proofs: cellProofs)) != nil ? 1 : 0
         }))
         return results
     }
