@@ -204,17 +204,38 @@ public final class DevnetChain {
     /// Validates a raw (network-form) transaction against the head state and adds it to the pool.
     /// The transaction is durable when this returns.
     public func submit(raw: [UInt8]) throws -> Hash {
-        let transaction: Transaction
-        do { transaction = try Transaction.decode(raw) } catch { throw NodeError("invalid transaction: \(error)") }
-        let hash = try add(transaction)
+        try submit(verified: Self.decode(raw: raw), raw: raw, sidecarVerified: false)
+    }
+
+    /// Decodes a raw (network-form) transaction and runs the checks that need no chain state: for a blob
+    /// transaction, its sidecar's versioned hashes and KZG proofs (milliseconds per blob, so the RPC layer runs this
+    /// before it enters the chain thread, and passes the result to `submit(verified:raw:)`).
+    public static func decodeAndVerify(raw: [UInt8]) throws -> Transaction {
+        let transaction = try decode(raw: raw)
+        try verifySidecar(of: transaction)
+        return transaction
+    }
+
+    /// Adds a transaction that `decodeAndVerify(raw:)` returned; `raw` is what is logged.
+    public func submit(verified transaction: Transaction, raw: [UInt8]) throws -> Hash {
+        try submit(verified: transaction, raw: raw, sidecarVerified: true)
+    }
+
+    private func submit(verified transaction: Transaction, raw: [UInt8], sidecarVerified: Bool) throws -> Hash {
+        let hash = try add(transaction, sidecarVerified: sidecarVerified)
         try log?.putPending(key: hash.bytes, kind: "tx", payload: raw, added: Int64(Date().timeIntervalSince1970 * 1000))
         return hash
     }
 
+    static func decode(raw: [UInt8]) throws -> Transaction {
+        do { return try Transaction.decode(raw) } catch { throw NodeError("invalid transaction: \(error)") }
+    }
+
     /// Checks `transaction` and adds it to the pool (replacing a cheaper one with its nonce).
-    func add(_ transaction: Transaction) throws -> Hash {
+    func add(_ transaction: Transaction, sidecarVerified: Bool = false) throws -> Hash {
         _ = fork?.base.remote.takeFailure()
         try check(transaction)
+        if !sidecarVerified { try Self.verifySidecar(of: transaction) }
         let state = chain.state
         let hash: Hash
         do {
@@ -235,9 +256,8 @@ public final class DevnetChain {
         return hash
     }
 
-    /// The checks the pool leaves to the node: the block's gas limit and base fee, and (for blob transactions)
-    /// that the sidecar's commitments match the versioned hashes and its KZG blob proofs verify. The pool checks signature, chain id, intrinsic
-    /// gas, nonce and funds.
+    /// The checks the pool leaves to the node that need the chain: the block's gas limit and base fee. The pool
+    /// checks signature, chain id, intrinsic gas, nonce and funds; `verifySidecar` checks blob sidecars.
     func check(_ transaction: Transaction) throws {
         let header = nextHeader()
         if transaction.gasLimit > header.gasLimit {
@@ -248,6 +268,11 @@ public final class DevnetChain {
             throw NodeError("max fee per gas less than block base fee: maxFeePerGas \(transaction.maxFeePerGas), " +
                             "baseFee \(baseFee)")
         }
+    }
+
+    /// For a blob transaction: the sidecar is present, its commitments match the versioned hashes, and its KZG
+    /// proofs verify. Needs no chain state.
+    static func verifySidecar(of transaction: Transaction) throws {
         if transaction.type == .blob {
             guard let sidecar = transaction.sidecar else {
                 throw NodeError("a blob transaction must be sent in its network form, with blobs, commitments and proofs")

@@ -52,6 +52,19 @@ public final class DevnetNode: Sendable {
         }
     }
 
+    /// Runs CPU-heavy work that needs no chain state (the KZG checks of a blob sidecar) on a global queue, off both
+    /// the chain thread and Swift's cooperative pool; a `NodeError` becomes an RPC error as in `withChain`.
+    func offChain<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+        let result: Result<T, Error> = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: Result { try body() }) }
+        }
+        do {
+            return try result.get()
+        } catch let error as NodeError {
+            throw RPCError(code: error.code, message: error.message, data: error.data.map { .data($0) })
+        }
+    }
+
     /// Asks the fork's upstream (off the chain thread: the request blocks).
     func forward(_ method: String, _ params: [JSONValue]) async throws -> JSONValue {
         guard let fork else { throw RPCError.server("this devnet is not a fork") }
