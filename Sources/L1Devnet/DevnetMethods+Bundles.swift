@@ -117,6 +117,8 @@ extension DevnetNode {
             do {
                 let transaction = try Transaction.decode(bytes)
                 senders.append(try transaction.recoverSender())
+                // A blob transaction sent with its sidecar gets the pool's KZG checks.
+                if transaction.sidecar != nil { try DevnetChain.verifySidecar(of: transaction) }
                 transactions.append(transaction)
             } catch {
                 throw .invalidParams("txs[\(index)]: \(error)")

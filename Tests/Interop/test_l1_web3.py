@@ -231,7 +231,7 @@ def test_blob_sidecar_proofs_are_verified(w3):
     assert len(w3.eth.get_transaction(tx_hash)["blobVersionedHashes"]) == 2
 
 
-def test_blob_cell_proofs_are_verified(w3):
+def test_blob_cell_proofs_are_verified(w3, node):
     """eth-account sends blob transactions with version-1 sidecars (EIP-7594: 128 cell proofs per blob); the pool
     extends each blob and checks every cell proof, refusing a sidecar with swapped or broken proofs."""
     sender = ACCOUNTS[5]
@@ -256,6 +256,10 @@ def test_blob_cell_proofs_are_verified(w3):
     with pytest.raises(Exception, match=r"cell proof 130 \(blob 1, cell 2\) is not a valid compressed G1 point"):
         w3.eth.send_raw_transaction(network_form(broken))
     assert w3.eth.get_transaction_count(sender.address, "pending") == nonce
+    # A bundle carrying the transaction with its sidecar gets the same check.
+    bundle = {"txs": ["0x" + network_form(swapped).hex()], "blockNumber": hex(w3.eth.block_number + 1)}
+    status, body = rpc(node.url, {"jsonrpc": "2.0", "id": 1, "method": "eth_sendBundle", "params": [bundle]})
+    assert "txs[0]: blob sidecar: KZG cell proofs do not verify" in json.loads(body)["error"]["message"]
 
     receipt = w3.eth.wait_for_transaction_receipt(w3.eth.send_raw_transaction(raw), timeout=30)
     assert receipt["status"] == 1 and receipt["type"] == 3
