@@ -108,6 +108,9 @@ public enum BlobKZG {
         return digest.withUnsafeBytes { Fr(reducing: $0, offset: 0) }
     }
 
+    /// 1/4096 in F_r.
+    static let inverseWidth = Fr(small: UInt64(fieldElementsPerBlob)).inverse
+
     /// `evaluate_polynomial_in_evaluation_form`: the barycentric formula
     /// p(z) = (z^n - 1)/n · Σ p_i·ω_i/(z - ω_i), or p_i itself when z is the root ω_i.
     static func evaluate(_ polynomial: [Fr], at z: Fr) -> Fr {
@@ -118,7 +121,6 @@ public enum BlobKZG {
         for i in 0..<fieldElementsPerBlob { sum = sum + polynomial[i] * roots[i] * inverses[i] }
         var zToTheN = z
         for _ in 0..<12 { zToTheN = zToTheN.squared }  // n = 2^12
-        let inverseWidth = Fr(small: UInt64(fieldElementsPerBlob)).inverse
         return sum * (zToTheN - .one) * inverseWidth
     }
 }

@@ -96,12 +96,10 @@ extension BlobKZG {
         return BLS12381.isInG2(point) ? point : nil
     }
 
-    /// A field element as 32 big-endian bytes.
+    /// A field element as 32 big-endian bytes (`bls_field_to_bytes`).
     static func appendBigEndian(_ value: Fr, to out: inout [UInt8]) {
         let plain = value.scalar
-        for limb in [plain.w3, plain.w2, plain.w1, plain.w0] {
-            for shift in stride(from: 56, through: 0, by: -8) { out.append(UInt8(truncatingIfNeeded: limb >> UInt64(shift))) }
-        }
+        out += U256(w0: plain.w0, w1: plain.w1, w2: plain.w2, w3: plain.w3).bigEndianBytes
     }
 
     /// Checks the 128 cell proofs of every blob: `proofs[128·b + k]` is the proof of cell k of blob b, committed to
