@@ -850,19 +850,14 @@ def test_execute_verifier_is_false_without_the_precompile(world):
 def test_based_block_with_execute_and_attestation_proofs(world, execute_echo_stub):
     world.submit_based(world.handoff(), systems=(SYSTEM_EXECUTE, SYSTEM_ATTESTATION))
     assert world.rollup.head()[0] == 11
+    # A failing EXECUTE counts as false: attestation alone is one proof short.
     goto_l1_block(L1_BLOCK + 1)
-    with boa.reverts("proofs: below threshold"):  # a failing EXECUTE counts as false
-        world.submit_based(world.handoff(slot_end_number=20), label="next",
-                           proofs=None, systems=(SYSTEM_ATTESTATION, SYSTEM_EXECUTE),
-                           inputs_override=None) if False else _submit_with_failing_execute(world)
-
-
-def _submit_with_failing_execute(world):
     handoff = world.handoff(slot_end_number=20)
     inputs = world.based_inputs(handoff, (20, handoff.l2BlockHash, handoff.l2StateRoot), b32("next"),
                                 b32("next state"), [], [], rlp.encode([b"next"]), P.BUILDER.address)
     proofs = world.proofs(inputs, systems=(SYSTEM_ATTESTATION,)) + [(SYSTEM_EXECUTE, b"fail")]
-    world.submit_based(handoff, label="next", proofs=proofs)
+    with boa.reverts("proofs: below threshold"):
+        world.submit_based(handoff, label="next", proofs=proofs)
 
 
 def test_execute_through_lockstep_fails_closed_on_a_bad_witness(world, execute_via_lockstep):
@@ -1155,8 +1150,11 @@ def test_amm_swaps_follow_x_times_y_with_a_fee(world):
     assert boa.env.get_balance(trader) == balance_before + eth_out
 
     # A second provider adds at the pool's ratio; removing returns the shares' part of both reserves.
-    added = amm.addLiquidity(10**24, value=10**18)
-    assert added == 10**18 * amm.totalShares() // (amm.ethReserve()) or added > 0
+    expected_shares = 10**18 * amm.totalShares() // amm.ethReserve()
+    expected_tokens = 10**18 * amm.tokenReserve() // amm.ethReserve() + 1
+    tokens_before = token.balanceOf(provider)
+    assert amm.addLiquidity(10**24, value=10**18) == expected_shares
+    assert tokens_before - token.balanceOf(provider) == expected_tokens
     eth_reserve, token_reserve, total = amm.ethReserve(), amm.tokenReserve(), amm.totalShares()
     eth_back, tokens_back = amm.removeLiquidity(shares, 0, 0)
     assert eth_back == shares * eth_reserve // total and tokens_back == shares * token_reserve // total
