@@ -12,7 +12,8 @@ import modules.LockstepEIP712 as eip712
 implements: IProofVerifier
 
 MAX_SIGNERS: constant(uint256) = 16
-MAX_PROOF_DATA: constant(uint256) = 131072
+MAX_BLOCK_DATA: constant(uint256) = 65536
+MAX_PROOF_DATA: constant(uint256) = 65536
 SIGNATURE_LENGTH: constant(uint256) = 65
 MAX_SIGNATURES: constant(uint256) = MAX_PROOF_DATA // SIGNATURE_LENGTH
 
@@ -50,7 +51,7 @@ def attestationDigest(publicInputsHash: bytes32) -> bytes32:
 def verify(
     inputs: IProofVerifier.PublicInputs,
     publicInputsHash: bytes32,
-    blockData: Bytes[MAX_PROOF_DATA],
+    blockData: Bytes[MAX_BLOCK_DATA],
     proof: Bytes[MAX_PROOF_DATA],
 ) -> bool:
     """@notice True when `proof` holds valid signatures of at least `threshold` distinct configured signers."""

@@ -11,8 +11,8 @@ import IProofVerifier
 
 implements: IProofVerifier
 
-MAX_BLOCK_DATA: constant(uint256) = 131072
-MAX_PROOF_DATA: constant(uint256) = 131072
+MAX_BLOCK_DATA: constant(uint256) = 65536
+MAX_PROOF_DATA: constant(uint256) = 65536
 EXECUTE_PRECOMPILE: constant(address) = 0x0000000000000000000000000000000000000101
 # abi(parentBlockNumber, parentBlockHash, blockNumber, blockHash, postStateRoot, inboxHash, outboxRoot,
 #     l1AnchorNumber, l1AnchorHash, blockCount, kinds)

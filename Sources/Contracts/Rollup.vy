@@ -13,8 +13,8 @@ import modules.LockstepEIP712 as eip712
 MAX_MESSAGE_DATA: constant(uint256) = 4096
 MAX_DEPOSITS: constant(uint256) = 64
 MAX_WITHDRAWALS: constant(uint256) = 64
-MAX_BLOCK_DATA: constant(uint256) = 131072
-MAX_PROOF_DATA: constant(uint256) = 131072
+MAX_BLOCK_DATA: constant(uint256) = 65536
+MAX_PROOF_DATA: constant(uint256) = 65536
 MAX_OUTBOX_DEPTH: constant(uint256) = 32
 PROOF_SYSTEMS: constant(uint256) = 3
 

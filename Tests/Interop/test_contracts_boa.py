@@ -1181,7 +1181,7 @@ def test_gas_of_submissions_and_withdrawals(world):
                   "to": "0x" + "55" * 20, "amount": 1, "data": b""}
     withdrawal_id = P.withdrawal_id(*withdrawal.values())
     world.deposit(value=10)
-    for size in (1_000, 32_000, 120_000):
+    for size in (1_000, 32_000, 65_536):
         with boa.env.anchor():
             world.submit_based(world.handoff(), deposit_ids=deposit_ids, withdrawal_ids=[withdrawal_id] * 1 + [
                 b32(f"w{i}") for i in range(7)], block_data=b"\x01" * size)
