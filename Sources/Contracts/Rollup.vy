@@ -64,7 +64,8 @@ struct BlockRef:
     hash: bytes32
     stateRoot: bytes32
 
-# The last based block accepted, with the L1 block that accepted it and the slot-end block it builds on.
+# The last based block accepted, with the L1 block that accepted it and the slot-end block it builds on (the
+# `basedTip()` view; stored as `_tip_l1_block`, `_tip_slot_end` and `basedSuccessor[_tip_slot_end]`).
 struct BasedTip:
     l1Block: uint256
     slotEndHash: bytes32
@@ -121,7 +122,10 @@ threshold: public(immutable(uint256))
 
 settledHead: public(BlockRef)
 head: public(BlockRef)
-basedTip: public(BasedTip)
+# The last based block accepted: the L1 block that accepted it and the slot-end block it builds on. The block itself
+# is basedSuccessor[_tip_slot_end] (both are written together), so it is not stored twice.
+_tip_l1_block: uint256
+_tip_slot_end: bytes32
 # Per slot-end block hash: the state root its handoff claimed, and the last based block accepted on it.
 handoffStateRoot: public(HashMap[bytes32, bytes32])
 basedSuccessor: public(HashMap[bytes32, BlockRef])
@@ -230,11 +234,11 @@ def submitBased(
 
     slot_end_hash: bytes32 = handoff.l2BlockHash
     parent: BlockRef = empty(BlockRef)
-    tip: BasedTip = self.basedTip
-    if tip.l1Block == block.number:
+    chained: bool = self._tip_l1_block == block.number
+    if chained:
         # One handoff per L1 block: based blocks chain on the one this block already accepted.
-        assert tip.slotEndHash == slot_end_hash, "based: another handoff was used in this L1 block"
-        parent = BlockRef(number=tip.number, hash=tip.hash, stateRoot=tip.stateRoot)
+        assert self._tip_slot_end == slot_end_hash, "based: another handoff was used in this L1 block"
+        parent = self.basedSuccessor[slot_end_hash]
     else:
         # A slot-end block is extended inside one L1 block only; a later block would fork the L2.
         assert self.basedSuccessor[slot_end_hash].hash == empty(bytes32), "based: slot-end block already extended"
@@ -290,9 +294,9 @@ def submitBased(
             self.withdrawals[withdrawal_id] = WITHDRAWAL_VERIFIED
 
     based: BlockRef = BlockRef(number=parent.number + 1, hash=blockHash, stateRoot=postStateRoot)
-    self.basedTip = BasedTip(
-        l1Block=block.number, slotEndHash=slot_end_hash, number=based.number, hash=based.hash, stateRoot=based.stateRoot
-    )
+    if not chained:
+        self._tip_l1_block = block.number
+        self._tip_slot_end = slot_end_hash
     self.basedSuccessor[slot_end_hash] = based
     self.handoffStateRoot[slot_end_hash] = handoff.l2StateRoot
     self.head = based
@@ -435,6 +439,17 @@ def executeFromL2(
     assert success, "withdrawal: call failed"
     log WithdrawalExecuted(
         withdrawalId=withdrawal_id, originKey=originKey, originNonce=originNonce, sender=sender, to=to, value=amount
+    )
+
+
+@view
+@external
+def basedTip() -> BasedTip:
+    """@notice The last based block accepted, the L1 block that accepted it and the slot-end block it builds on."""
+    slot_end_hash: bytes32 = self._tip_slot_end
+    tip: BlockRef = self.basedSuccessor[slot_end_hash]
+    return BasedTip(
+        l1Block=self._tip_l1_block, slotEndHash=slot_end_hash, number=tip.number, hash=tip.hash, stateRoot=tip.stateRoot
     )
 
 
