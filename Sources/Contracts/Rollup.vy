@@ -380,11 +380,10 @@ def settle(
     assert accepted >= threshold, "proofs: below threshold"
 
     new_settled: BlockRef = BlockRef(number=blockNumber, hash=blockHash, stateRoot=postStateRoot)
-    successor: BlockRef = self.basedSuccessor[blockHash]
-    if successor.hash != empty(bytes32):
+    if self.basedSuccessor[blockHash].hash != empty(bytes32):
         # Based blocks were proven against the state the handoff claimed: the proven one must be that state.
         assert postStateRoot == self.handoffStateRoot[blockHash], "settle: false handoff state root"
-        new_settled = successor
+        new_settled = self.basedSuccessor[blockHash]
     self.settledHead = new_settled
     if new_settled.number >= self.head.number:
         self.head = new_settled
@@ -576,19 +575,21 @@ def _consume_deposits(deposit_ids: DynArray[bytes32, MAX_DEPOSITS]) -> bytes32:
 
 @pure
 @internal
-def _outbox_root(leaves: DynArray[bytes32, MAX_WITHDRAWALS]) -> bytes32:
-    """§5.4: zero for no leaves; else the leaves padded with zero words to 2^d, hashed pairwise."""
-    count: uint256 = len(leaves)
+def _outbox_root(layer: DynArray[bytes32, MAX_WITHDRAWALS]) -> bytes32:
+    """
+    §5.4: zero for no leaves; else the leaves padded with zero words to 2^d, hashed pairwise. It hashes in place in
+    its argument (a copy of the caller's leaves), so the frame holds one array of leaves, not two.
+    """
+    count: uint256 = len(layer)
     if count == 0:
         return empty(bytes32)
-    layer: bytes32[MAX_WITHDRAWALS] = empty(bytes32[MAX_WITHDRAWALS])
-    for i: uint256 in range(count, bound=MAX_WITHDRAWALS):
-        layer[i] = leaves[i]
     width: uint256 = 1
     for _: uint256 in range(7):
         if width >= count:
             break
         width <<= 1
+    for _: uint256 in range(width - count, bound=MAX_WITHDRAWALS):
+        layer.append(empty(bytes32))
     for _: uint256 in range(6):
         if width == 1:
             break
