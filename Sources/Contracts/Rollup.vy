@@ -17,6 +17,10 @@ MAX_BLOCK_DATA: constant(uint256) = 65536
 MAX_PROOF_DATA: constant(uint256) = 65536
 MAX_OUTBOX_DEPTH: constant(uint256) = 32
 PROOF_SYSTEMS: constant(uint256) = 3
+# Sizes of the verifier call's buffer below the maximum (see submitBased): the larger of blockData and the proof.
+CALL_TIER_1: constant(uint256) = 4096
+CALL_TIER_2: constant(uint256) = 16384
+CALL_TIER_3: constant(uint256) = 32768
 
 DEPOSIT_TAG: constant(bytes32) = keccak256("Lockstep.Deposit.v1")
 WITHDRAWAL_TAG: constant(bytes32) = keccak256("Lockstep.Withdrawal.v1")
@@ -273,17 +277,48 @@ def submitBased(
     for i: uint256 in range(len(proofs), bound=PROOF_SYSTEMS):
         if accepted >= threshold:
             break
+        verifier: address = verifiers[convert(proofs[i].system, uint256)]
+        size: uint256 = max(len(blockData), len(proofs[i].data))
         success: bool = False
         response: Bytes[32] = b""
         # A verifier that reverts or answers anything but true counts as false. raw_call, not a typed call: Vyper
-        # sends a typed call's arguments at their maximum size (256 KiB of calldata), raw_call at their length.
-        success, response = raw_call(
-            verifiers[convert(proofs[i].system, uint256)],
-            abi_encode(inputs, public_inputs_hash, blockData, proofs[i].data, method_id=VERIFY_SELECTOR),
-            max_outsize=32,
-            is_static_call=True,
-            revert_on_failure=False,
-        )
+        # sends a typed call's arguments at their maximum size, raw_call at their length. The call's buffer is
+        # allocated at its type's maximum size and the returned word after it, so a call built from
+        # Bytes[MAX_*_DATA] touches 128 KiB of memory whatever the data's length; data that fits a call tier goes
+        # through that tier's narrower type instead (`convert` between Bytes types only checks the length).
+        if size <= CALL_TIER_1:
+            success, response = raw_call(
+                verifier,
+                abi_encode(
+                    inputs, public_inputs_hash, convert(blockData, Bytes[CALL_TIER_1]),
+                    convert(proofs[i].data, Bytes[CALL_TIER_1]), method_id=VERIFY_SELECTOR,
+                ),
+                max_outsize=32, is_static_call=True, revert_on_failure=False,
+            )
+        elif size <= CALL_TIER_2:
+            success, response = raw_call(
+                verifier,
+                abi_encode(
+                    inputs, public_inputs_hash, convert(blockData, Bytes[CALL_TIER_2]),
+                    convert(proofs[i].data, Bytes[CALL_TIER_2]), method_id=VERIFY_SELECTOR,
+                ),
+                max_outsize=32, is_static_call=True, revert_on_failure=False,
+            )
+        elif size <= CALL_TIER_3:
+            success, response = raw_call(
+                verifier,
+                abi_encode(
+                    inputs, public_inputs_hash, convert(blockData, Bytes[CALL_TIER_3]),
+                    convert(proofs[i].data, Bytes[CALL_TIER_3]), method_id=VERIFY_SELECTOR,
+                ),
+                max_outsize=32, is_static_call=True, revert_on_failure=False,
+            )
+        else:
+            success, response = raw_call(
+                verifier,
+                abi_encode(inputs, public_inputs_hash, blockData, proofs[i].data, method_id=VERIFY_SELECTOR),
+                max_outsize=32, is_static_call=True, revert_on_failure=False,
+            )
         if success and len(response) == 32 and convert(response, uint256) == 1:
             accepted += 1
     assert accepted >= threshold, "proofs: below threshold"
@@ -364,17 +399,48 @@ def settle(
     for i: uint256 in range(len(proofs), bound=PROOF_SYSTEMS):
         if accepted >= threshold:
             break
+        verifier: address = verifiers[convert(proofs[i].system, uint256)]
+        size: uint256 = max(len(blockData), len(proofs[i].data))
         success: bool = False
         response: Bytes[32] = b""
         # A verifier that reverts or answers anything but true counts as false. raw_call, not a typed call: Vyper
-        # sends a typed call's arguments at their maximum size (256 KiB of calldata), raw_call at their length.
-        success, response = raw_call(
-            verifiers[convert(proofs[i].system, uint256)],
-            abi_encode(inputs, public_inputs_hash, blockData, proofs[i].data, method_id=VERIFY_SELECTOR),
-            max_outsize=32,
-            is_static_call=True,
-            revert_on_failure=False,
-        )
+        # sends a typed call's arguments at their maximum size, raw_call at their length. The call's buffer is
+        # allocated at its type's maximum size and the returned word after it, so a call built from
+        # Bytes[MAX_*_DATA] touches 128 KiB of memory whatever the data's length; data that fits a call tier goes
+        # through that tier's narrower type instead (`convert` between Bytes types only checks the length).
+        if size <= CALL_TIER_1:
+            success, response = raw_call(
+                verifier,
+                abi_encode(
+                    inputs, public_inputs_hash, convert(blockData, Bytes[CALL_TIER_1]),
+                    convert(proofs[i].data, Bytes[CALL_TIER_1]), method_id=VERIFY_SELECTOR,
+                ),
+                max_outsize=32, is_static_call=True, revert_on_failure=False,
+            )
+        elif size <= CALL_TIER_2:
+            success, response = raw_call(
+                verifier,
+                abi_encode(
+                    inputs, public_inputs_hash, convert(blockData, Bytes[CALL_TIER_2]),
+                    convert(proofs[i].data, Bytes[CALL_TIER_2]), method_id=VERIFY_SELECTOR,
+                ),
+                max_outsize=32, is_static_call=True, revert_on_failure=False,
+            )
+        elif size <= CALL_TIER_3:
+            success, response = raw_call(
+                verifier,
+                abi_encode(
+                    inputs, public_inputs_hash, convert(blockData, Bytes[CALL_TIER_3]),
+                    convert(proofs[i].data, Bytes[CALL_TIER_3]), method_id=VERIFY_SELECTOR,
+                ),
+                max_outsize=32, is_static_call=True, revert_on_failure=False,
+            )
+        else:
+            success, response = raw_call(
+                verifier,
+                abi_encode(inputs, public_inputs_hash, blockData, proofs[i].data, method_id=VERIFY_SELECTOR),
+                max_outsize=32, is_static_call=True, revert_on_failure=False,
+            )
         if success and len(response) == 32 and convert(response, uint256) == 1:
             accepted += 1
     assert accepted >= threshold, "proofs: below threshold"

@@ -566,6 +566,68 @@ def revert_reason(error: Revert) -> str:
     return abi_decode(["string"], output[4:])[0]
 
 
+VERIFIER_PROBE = """
+struct PublicInputs:
+    tag: bytes32
+    l2ChainId: uint256
+    parentBlockNumber: uint256
+    parentBlockHash: bytes32
+    parentStateRoot: bytes32
+    blockNumber: uint256
+    blockHash: bytes32
+    postStateRoot: bytes32
+    inboxHash: bytes32
+    outboxRoot: bytes32
+    l1BlockNumber: uint256
+    l1ParentHash: bytes32
+    submitter: address
+    blockDataHash: bytes32
+expected: public(bytes32)
+@external
+def expect(proof_hash: bytes32):
+    self.expected = proof_hash
+@view
+@external
+def verify(inputs: PublicInputs, publicInputsHash: bytes32, blockData: Bytes[65536], proof: Bytes[65536]) -> bool:
+    return (keccak256(abi_encode(inputs)) == publicInputsHash and keccak256(blockData) == inputs.blockDataHash
+            and keccak256(proof) == self.expected)
+"""
+
+
+def test_verifier_calls_carry_block_data_and_proofs_of_every_size():
+    """The Rollup builds a verifier call through a narrower Bytes type when blockData and the proof fit a call tier
+    (Rollup.vy, 4/16/32 KiB): on each side of every tier edge the verifier gets both byte for byte."""
+    boa.env.evm.patch.chain_id = P.L1_CHAIN_ID
+    goto_l1_block(L1_BLOCK)
+    deployer = boa.env.eoa
+    nonce = boa.env.evm.vm.state.get_nonce(bytes.fromhex(str(deployer)[2:]))
+    rollup_address = create_address(str(deployer), nonce + 2)
+    w = World.__new__(World)
+    provers = sorted((a.address for a in P.PROVERS), key=lambda a: int(a, 16))
+    w.attestation = deploy("AttestationVerifier", rollup_address, provers, 2)
+    probe = boa.loads(VERIFIER_PROBE)
+    w.rollup = deploy("Rollup", P.SEQUENCER.address, P.L2_CHAIN_ID, GENESIS_HASH, GENESIS_STATE_ROOT,
+                      [w.attestation.address, "0x" + "00" * 20, probe.address], 2)
+    assert w.rollup.address == rollup_address
+    sizes = [(0, 0), (4096, 4096), (4097, 1), (1, 4097), (16384, 16384), (16385, 100), (100, 16385),
+             (32768, 32768), (32769, 1), (1, 32769), (65536, 65536)]
+    for n, (data_size, proof_size) in enumerate(sizes):
+        goto_l1_block(L1_BLOCK + n)
+        handoff = w.handoff(slot_end_number=10 * (n + 1))
+        block_data = bytes((i * 7 + n) % 251 for i in range(data_size))
+        proof = bytes((i * 13 + n) % 251 for i in range(proof_size))
+        label = f"tier {n}"
+        inputs = w.based_inputs(handoff, (handoff.l2BlockNumber, handoff.l2BlockHash, handoff.l2StateRoot),
+                                b32(label), b32(label + " state"), [], [], block_data, P.BUILDER.address)
+        proofs = w.proofs(inputs, systems=(SYSTEM_ATTESTATION,)) + [(SYSTEM_EXTERNAL, proof)]
+        probe.expect(keccak(proof + b"\x00"))  # not what is sent: the probe answers false
+        with boa.reverts("proofs: below threshold"):
+            w.submit_based(handoff, label=label, block_data=block_data, proofs=proofs)
+        probe.expect(keccak(proof))
+        w.submit_based(handoff, label=label, block_data=block_data, proofs=proofs)
+        assert w.rollup.head()[1] == b32(label), (data_size, proof_size)
+
+
 def test_two_based_blocks_chain_on_one_handoff_in_one_l1_block(world):
     handoff = world.handoff()
     first = world.submit_based(handoff, label="first")
