@@ -13,6 +13,10 @@ implements: IProofVerifier
 
 MAX_BLOCK_DATA: constant(uint256) = 65536
 MAX_PROOF_DATA: constant(uint256) = 65536
+# Sizes of the precompile call's buffer below the maximum (see verify): the larger of blockData and the proof.
+CALL_TIER_1: constant(uint256) = 4096
+CALL_TIER_2: constant(uint256) = 16384
+CALL_TIER_3: constant(uint256) = 32768
 EXECUTE_PRECOMPILE: constant(address) = 0x0000000000000000000000000000000000000101
 # abi(parentBlockNumber, parentBlockHash, blockNumber, blockHash, postStateRoot, inboxHash, outboxRoot,
 #     l1AnchorNumber, l1AnchorHash, blockCount, kinds)
@@ -50,13 +54,43 @@ def verify(
 
     success: bool = False
     output: Bytes[OUTPUT_LENGTH] = b""
-    success, output = raw_call(
-        EXECUTE_PRECOMPILE,
-        abi_encode(l2ChainId, inputs.parentStateRoot, blockData, proof),
-        max_outsize=OUTPUT_LENGTH,
-        is_static_call=True,
-        revert_on_failure=False,
-    )
+    # Vyper allocates the call's buffer at its type's maximum size and the output after it, so a call built from
+    # Bytes[MAX_*_DATA] touches 128 KiB of memory whatever the data's length; data that fits a call tier goes
+    # through that tier's narrower type instead (`convert` between Bytes types only checks the length).
+    size: uint256 = max(len(blockData), len(proof))
+    if size <= CALL_TIER_1:
+        success, output = raw_call(
+            EXECUTE_PRECOMPILE,
+            abi_encode(
+                l2ChainId, inputs.parentStateRoot, convert(blockData, Bytes[CALL_TIER_1]),
+                convert(proof, Bytes[CALL_TIER_1]),
+            ),
+            max_outsize=OUTPUT_LENGTH, is_static_call=True, revert_on_failure=False,
+        )
+    elif size <= CALL_TIER_2:
+        success, output = raw_call(
+            EXECUTE_PRECOMPILE,
+            abi_encode(
+                l2ChainId, inputs.parentStateRoot, convert(blockData, Bytes[CALL_TIER_2]),
+                convert(proof, Bytes[CALL_TIER_2]),
+            ),
+            max_outsize=OUTPUT_LENGTH, is_static_call=True, revert_on_failure=False,
+        )
+    elif size <= CALL_TIER_3:
+        success, output = raw_call(
+            EXECUTE_PRECOMPILE,
+            abi_encode(
+                l2ChainId, inputs.parentStateRoot, convert(blockData, Bytes[CALL_TIER_3]),
+                convert(proof, Bytes[CALL_TIER_3]),
+            ),
+            max_outsize=OUTPUT_LENGTH, is_static_call=True, revert_on_failure=False,
+        )
+    else:
+        success, output = raw_call(
+            EXECUTE_PRECOMPILE,
+            abi_encode(l2ChainId, inputs.parentStateRoot, blockData, proof),
+            max_outsize=OUTPUT_LENGTH, is_static_call=True, revert_on_failure=False,
+        )
     if not success or len(output) != OUTPUT_LENGTH:
         return False
 

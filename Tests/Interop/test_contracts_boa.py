@@ -904,6 +904,21 @@ def test_execute_verifier_settlement_kinds(world, execute_echo_stub):
     assert not world.execute.verify(other_tag.as_tuple(), other_tag.hash(), b"block data", echo_output(inputs))
 
 
+def test_execute_verifier_sends_block_data_and_proofs_of_every_size(world, execute_echo_stub):
+    """ExecuteVerifier builds the precompile input through a narrower Bytes type when blockData and the proof fit a
+    call tier (4/16/32 KiB): on each side of every tier edge EXECUTE gets both byte for byte. The echo stub returns
+    the whole proof; the verifier reads the first 11 words of it."""
+    sizes = [(0, 352), (4096, 4096), (4097, 352), (1, 4097), (16384, 16384), (16385, 400), (100, 16385),
+             (32768, 32768), (32769, 352), (1, 32769), (65536, 65536)]
+    for n, (data_size, proof_size) in enumerate(sizes):
+        block_data = bytes((i * 7 + n) % 251 for i in range(data_size))
+        inputs = P.PublicInputs(**{**execute_inputs(world).__dict__, "blockDataHash": keccak(block_data)})
+        proof = echo_output(inputs)
+        proof += bytes((i * 13 + n) % 251 for i in range(proof_size - len(proof)))
+        assert world.execute.verify(inputs.as_tuple(), inputs.hash(), block_data, proof), (data_size, proof_size)
+        assert execute_echo_stub.calls[-1] == (P.L2_CHAIN_ID, inputs.parentStateRoot, block_data, proof)
+
+
 def test_execute_verifier_is_false_without_the_precompile(world):
     inputs = execute_inputs(world)
     assert not world.execute.verify(inputs.as_tuple(), inputs.hash(), b"block data", echo_output(inputs))
