@@ -27,16 +27,7 @@ public struct Block: Hashable, Sendable {
         var encoder = RLPEncoder(capacity: 1024)
         encoder.appendList { list in
             self.header.encode(into: &list)
-            list.appendList { transactionList in
-                for transaction in self.transactions {
-                    // Legacy transactions are RLP lists; typed ones are byte strings holding `type ‖ payload`.
-                    if transaction.type == .legacy {
-                        transactionList.append(encoded: transaction.encoded)
-                    } else {
-                        transactionList.append(bytes: transaction.encoded)
-                    }
-                }
-            }
+            Self.appendTransactions(self.transactions, to: &list)
             list.appendList { ommerList in
                 for ommer in self.ommers { ommer.encode(into: &ommerList) }
             }
@@ -65,6 +56,45 @@ public struct Block: Hashable, Sendable {
         var ommers: [BlockHeader] = []
         var withdrawals: [Withdrawal]? = nil
         do {
+            transactions = try Self.readTransactions(from: &list)
+            var ommerList = try list.readList()
+            while ommerList.hasMore {
+                ommers.append(try BlockHeader.decode(from: &ommerList))
+            }
+            if list.hasMore {
+                var withdrawalList = try list.readList()
+                var items: [Withdrawal] = []
+                while withdrawalList.hasMore { items.append(try Withdrawal.decode(from: &withdrawalList)) }
+                withdrawals = items
+            }
+            try list.finish()
+        } catch let error as InvalidBlock {
+            throw error
+        } catch {
+            throw InvalidBlock(.malformed, "block body: \(error)")
+        }
+        return Block(header: header, transactions: transactions, ommers: ommers, withdrawals: withdrawals)
+    }
+
+    /// Appends a block body's transaction list: legacy transactions as RLP lists, typed ones as byte strings
+    /// holding `type ‖ payload`.
+    package static func appendTransactions(_ transactions: [Transaction], to list: inout RLPEncoder) {
+        list.appendList { transactionList in
+            for transaction in transactions {
+                if transaction.type == .legacy {
+                    transactionList.append(encoded: transaction.encoded)
+                } else {
+                    transactionList.append(bytes: transaction.encoded)
+                }
+            }
+        }
+    }
+
+    /// Reads a block body's transaction list.
+    /// - Throws: `InvalidBlock` (`.malformed`) naming the transaction's index and offset.
+    package static func readTransactions(from list: inout RLPReader) throws(InvalidBlock) -> [Transaction] {
+        var transactions: [Transaction] = []
+        do {
             var transactionList = try list.readList()
             while transactionList.hasMore {
                 let index = transactions.count
@@ -89,22 +119,11 @@ public struct Block: Hashable, Sendable {
                     throw InvalidBlock(.malformed, "block body: transaction \(index) at byte \(offset): \(error)")
                 }
             }
-            var ommerList = try list.readList()
-            while ommerList.hasMore {
-                ommers.append(try BlockHeader.decode(from: &ommerList))
-            }
-            if list.hasMore {
-                var withdrawalList = try list.readList()
-                var items: [Withdrawal] = []
-                while withdrawalList.hasMore { items.append(try Withdrawal.decode(from: &withdrawalList)) }
-                withdrawals = items
-            }
-            try list.finish()
         } catch let error as InvalidBlock {
             throw error
         } catch {
             throw InvalidBlock(.malformed, "block body: \(error)")
         }
-        return Block(header: header, transactions: transactions, ommers: ommers, withdrawals: withdrawals)
+        return transactions
     }
 }

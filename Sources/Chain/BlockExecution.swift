@@ -31,6 +31,19 @@ public struct BlockExecutionResult: Sendable {
     public var pendingState: WorldState.PendingState
 }
 
+/// What a block's execution produced, with its state changes not yet applied to any trie.
+public struct BlockChanges: Sendable {
+    public var receipts: [Receipt]
+    public var outcomes: [TransactionOutcome]
+    public var gasUsed: UInt64
+    public var blobGasUsed: UInt64
+    public var logsBloom: Bloom
+    /// EIP-7685 requests (Prague on); nil before.
+    public var requests: [ExecutionRequest]?
+    public var requestsHash: Hash? { self.requests.map(ExecutionRequest.requestsHash) }
+    public var changes: [AccountChange]
+}
+
 /// A block being executed step by step: pre-block system calls, transactions, withdrawals, then post-block
 /// requests. `BlockExecutor` drives it for imported blocks, `BlockBuilder` for blocks it assembles.
 ///
@@ -39,8 +52,9 @@ public final class BlockExecution {
     public let config: ChainConfig
     public let fork: Fork
     public let environment: BlockEnvironment
-    let state: JournaledState
-    let worldState: WorldState
+    /// The block's journaled state; rollup rules run their system calls on it (`Rollup.L2BlockExecution`).
+    package let state: JournaledState
+    let worldState: WorldState?
     let processor: TransactionProcessor
     let blobParameters: BlobParameters?
 
@@ -54,12 +68,22 @@ public final class BlockExecution {
 
     /// Starts a block with `header`'s environment on top of `worldState` and runs the pre-block system calls:
     /// EIP-4788 (the parent beacon block root, Cancun on) and EIP-2935 (the parent hash, Prague on).
-    public init(config: ChainConfig, header: BlockHeader, worldState: WorldState) {
+    public convenience init(config: ChainConfig, header: BlockHeader, worldState: WorldState) {
+        self.init(config: config, header: header, backend: worldState, worldState: worldState)
+    }
+
+    /// Starts a block on any state backend (a stateless witness, say). `finish()` needs a `WorldState`;
+    /// `finishChanges()` works on every backend.
+    public convenience init(config: ChainConfig, header: BlockHeader, backend: StateBackend) {
+        self.init(config: config, header: header, backend: backend, worldState: backend as? WorldState)
+    }
+
+    init(config: ChainConfig, header: BlockHeader, backend: StateBackend, worldState: WorldState?) {
         self.config = config
         self.environment = config.blockEnvironment(for: header)
         self.fork = self.environment.fork
         self.worldState = worldState
-        self.state = JournaledState(backend: worldState)
+        self.state = JournaledState(backend: backend)
         self.processor = TransactionProcessor(block: self.environment)
         self.blobParameters = config.blobParameters(for: self.fork)
 
@@ -142,6 +166,20 @@ public final class BlockExecution {
     /// EIP-7251 dequeue calls) and prepares the post-state.
     /// - Throws: `InvalidBlock` for a malformed deposit event or a failing system contract.
     public func finish() throws(InvalidBlock) -> BlockExecutionResult {
+        let finished = try self.finishChanges()
+        guard let worldState = self.worldState else {
+            throw InvalidBlock(.stateUnavailable, "this block execution has no world state to prepare a post-state on")
+        }
+        let pending = try worldState.prepare(finished.changes)
+        return BlockExecutionResult(receipts: finished.receipts, outcomes: finished.outcomes,
+                                    gasUsed: finished.gasUsed, blobGasUsed: finished.blobGasUsed,
+                                    logsBloom: finished.logsBloom, requests: finished.requests,
+                                    pendingState: pending)
+    }
+
+    /// Runs the post-block work and returns what the block produced with its raw state changes, for backends that
+    /// compute their own roots (`StatelessState.postStateRoot(applying:)`).
+    public func finishChanges() throws(InvalidBlock) -> BlockChanges {
         var requests: [ExecutionRequest]? = nil
         if self.fork >= .prague {
             var list: [ExecutionRequest] = []
@@ -157,10 +195,9 @@ public final class BlockExecution {
         }
         var bloom = Bloom()
         for receipt in self.receipts { bloom.formUnion(receipt.logsBloom) }
-        let pending = try self.worldState.prepare(self.state.takeChanges())
-        return BlockExecutionResult(receipts: self.receipts, outcomes: self.outcomes, gasUsed: self.gasUsed,
-                                    blobGasUsed: self.blobGasUsed, logsBloom: bloom, requests: requests,
-                                    pendingState: pending)
+        return BlockChanges(receipts: self.receipts, outcomes: self.outcomes, gasUsed: self.gasUsed,
+                            blobGasUsed: self.blobGasUsed, logsBloom: bloom, requests: requests,
+                            changes: self.state.takeChanges())
     }
 
     /// The execution-spec-tests `TransactionException` name for a stateless validity error.

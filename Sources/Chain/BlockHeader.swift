@@ -89,30 +89,34 @@ public struct BlockHeader: Hashable, Sendable {
 
     /// Appends the header's RLP list to `encoder`.
     public func encode(into encoder: inout RLPEncoder) {
-        encoder.appendList { list in
-            list.append(self.parentHash)
-            list.append(self.ommersHash)
-            list.append(self.coinbase)
-            list.append(self.stateRoot)
-            list.append(self.transactionsRoot)
-            list.append(self.receiptsRoot)
-            list.append(bytes: self.logsBloom.bytes)
-            list.append(self.difficulty)
-            list.append(self.number)
-            list.append(self.gasLimit)
-            list.append(self.gasUsed)
-            list.append(self.timestamp)
-            list.append(bytes: self.extraData)
-            list.append(self.mixHash)
-            list.append(bytes: Self.nonceBytes(self.nonce))
-            // Optional fields are contiguous: each one present implies all earlier ones are (`decode` enforces it).
-            if let baseFeePerGas = self.baseFeePerGas { list.append(baseFeePerGas) }
-            if let withdrawalsRoot = self.withdrawalsRoot { list.append(withdrawalsRoot) }
-            if let blobGasUsed = self.blobGasUsed { list.append(blobGasUsed) }
-            if let excessBlobGas = self.excessBlobGas { list.append(excessBlobGas) }
-            if let parentBeaconBlockRoot = self.parentBeaconBlockRoot { list.append(parentBeaconBlockRoot) }
-            if let requestsHash = self.requestsHash { list.append(requestsHash) }
-        }
+        encoder.appendList { list in self.appendFields(to: &list) }
+    }
+
+    /// Appends the header's fields, without the enclosing list, to `list` (rollup headers append their own fields
+    /// after these).
+    package func appendFields(to list: inout RLPEncoder) {
+        list.append(self.parentHash)
+        list.append(self.ommersHash)
+        list.append(self.coinbase)
+        list.append(self.stateRoot)
+        list.append(self.transactionsRoot)
+        list.append(self.receiptsRoot)
+        list.append(bytes: self.logsBloom.bytes)
+        list.append(self.difficulty)
+        list.append(self.number)
+        list.append(self.gasLimit)
+        list.append(self.gasUsed)
+        list.append(self.timestamp)
+        list.append(bytes: self.extraData)
+        list.append(self.mixHash)
+        list.append(bytes: Self.nonceBytes(self.nonce))
+        // Optional fields are contiguous: each one present implies all earlier ones are (`decode` enforces it).
+        if let baseFeePerGas = self.baseFeePerGas { list.append(baseFeePerGas) }
+        if let withdrawalsRoot = self.withdrawalsRoot { list.append(withdrawalsRoot) }
+        if let blobGasUsed = self.blobGasUsed { list.append(blobGasUsed) }
+        if let excessBlobGas = self.excessBlobGas { list.append(excessBlobGas) }
+        if let parentBeaconBlockRoot = self.parentBeaconBlockRoot { list.append(parentBeaconBlockRoot) }
+        if let requestsHash = self.requestsHash { list.append(requestsHash) }
     }
 
     static func nonceBytes(_ nonce: UInt64) -> [UInt8] {
@@ -136,6 +140,22 @@ public struct BlockHeader: Hashable, Sendable {
     static func decode(from reader: inout RLPReader) throws(InvalidBlock) -> BlockHeader {
         do {
             var list = try reader.readList()
+            let header = try decodeFields(from: &list, optionalFieldCount: 6)
+            try list.finish()
+            return header
+        } catch let error as InvalidBlock {
+            throw error
+        } catch {
+            throw InvalidBlock(.malformed, "block header: \(error)")
+        }
+    }
+
+    /// Reads the header's fields from an open list: the 15 fields every header has, then up to
+    /// `optionalFieldCount` of the optional ones (base fee … requests hash) while the list has more. Rollup headers
+    /// read their own fields after these.
+    package static func decodeFields(from list: inout RLPReader,
+                                     optionalFieldCount: Int) throws(InvalidBlock) -> BlockHeader {
+        do {
             let parentHash = try list.readHash("parent hash")
             let ommersHash = try list.readHash("ommers hash")
             let coinbase = try list.readAddress("coinbase")
@@ -166,13 +186,13 @@ public struct BlockHeader: Hashable, Sendable {
                                      receiptsRoot: receiptsRoot, logsBloom: logsBloom, difficulty: difficulty,
                                      number: number, gasLimit: gasLimit, gasUsed: gasUsed, timestamp: timestamp,
                                      extraData: extraData, mixHash: mixHash, nonce: nonce)
-            if list.hasMore { header.baseFeePerGas = try list.readU256("base fee per gas") }
-            if list.hasMore { header.withdrawalsRoot = try list.readHash("withdrawals root") }
-            if list.hasMore { header.blobGasUsed = try list.readUInt64("blob gas used") }
-            if list.hasMore { header.excessBlobGas = try list.readUInt64("excess blob gas") }
-            if list.hasMore { header.parentBeaconBlockRoot = try list.readHash("parent beacon block root") }
-            if list.hasMore { header.requestsHash = try list.readHash("requests hash") }
-            try list.finish()
+            let optional = optionalFieldCount
+            if optional > 0, list.hasMore { header.baseFeePerGas = try list.readU256("base fee per gas") }
+            if optional > 1, list.hasMore { header.withdrawalsRoot = try list.readHash("withdrawals root") }
+            if optional > 2, list.hasMore { header.blobGasUsed = try list.readUInt64("blob gas used") }
+            if optional > 3, list.hasMore { header.excessBlobGas = try list.readUInt64("excess blob gas") }
+            if optional > 4, list.hasMore { header.parentBeaconBlockRoot = try list.readHash("parent beacon block root") }
+            if optional > 5, list.hasMore { header.requestsHash = try list.readHash("requests hash") }
             return header
         } catch let error as InvalidBlock {
             throw error

@@ -19,6 +19,8 @@ public struct ChainConfig: Hashable, Sendable {
     public var forks: [ForkActivation]
     /// EIP-7840 blob schedule; forks without an entry use `BlobParameters.defaults(for:)`.
     public var blobSchedule: [Fork: BlobParameters]
+    /// Precompiles this chain adds beyond its forks' (the L1 devnet's `EXECUTE`); none by default.
+    public var customPrecompiles: CustomPrecompiles = .none
 
     /// Forks whose blocks Lockstep validates and executes with all their block-level rules.
     public static let supportedForks: [Fork] = [.cancun, .prague]
@@ -69,7 +71,8 @@ public struct ChainConfig: Hashable, Sendable {
         BlockEnvironment(number: header.number, timestamp: header.timestamp, gasLimit: header.gasLimit,
                          coinbase: header.coinbase, baseFee: header.baseFeePerGas ?? .zero,
                          prevRandao: header.prevRandao, excessBlobGas: header.excessBlobGas ?? 0,
-                         chainId: U256(self.chainId), fork: self.fork(at: header.timestamp))
+                         chainId: U256(self.chainId), fork: self.fork(at: header.timestamp),
+                         customPrecompiles: self.customPrecompiles)
     }
 
     /// Checks that the header carries exactly the optional fields its fork defines.

@@ -14,6 +14,9 @@ public struct Genesis: Sendable {
     public var mixHash: Hash
     public var difficulty: U256
     public var nonce: UInt64
+    /// Lockstep's extension: the chain has the `EXECUTE` precompile of native-rollup verification
+    /// (`Specs/protocol.md` §8.3). `"lockstepExecute": true` in a genesis file's `config`; off by default.
+    public var executePrecompile = false
 
     public init(config: ChainConfig, alloc: [Address: InMemoryState.Account], timestamp: UInt64 = 0,
                 gasLimit: UInt64 = 30_000_000, extraData: [UInt8] = [], baseFeePerGas: U256 = U256(1_000_000_000),
@@ -127,6 +130,10 @@ public struct Genesis: Sendable {
                                                    code: code, storage: storage)
         }
         var genesis = Genesis(config: ChainConfig(chainId: chainId, forks: forks, blobSchedule: schedule), alloc: alloc)
+        if let execute = configObject["lockstepExecute"] {
+            guard let enabled = execute as? Bool else { throw GenesisError("config.lockstepExecute must be true or false") }
+            genesis.executePrecompile = enabled
+        }
         genesis.timestamp = try number(object["timestamp"], "timestamp")?.uint64 ?? 0
         genesis.gasLimit = try number(object["gasLimit"], "gasLimit")?.uint64 ?? 30_000_000
         genesis.baseFeePerGas = try number(object["baseFeePerGas"], "baseFeePerGas") ?? U256(1_000_000_000)

@@ -47,6 +47,7 @@ public final class EVM {
         self.fork = block.fork
         self.table = OpcodeTable(fork: block.fork)
         self.precompileAddresses = Set(Precompiles.addresses(fork: block.fork))
+            .union(block.customPrecompiles.addresses)
     }
 
     // MARK: Message calls
@@ -78,7 +79,8 @@ public final class EVM {
         }
 
         if !disablePrecompiles && precompileAddresses.contains(codeAddress) {
-            let result = Precompiles.run(codeAddress, input: input, gasLimit: UInt64(max(gas, 0)), fork: fork)
+            let result = block.customPrecompiles.table[codeAddress]?.run(input: input, gasLimit: UInt64(max(gas, 0)))
+                ?? Precompiles.run(codeAddress, input: input, gasLimit: UInt64(max(gas, 0)), fork: fork)
             if result.success {
                 return CallResult(success: true, gasLeft: gas - Int(result.gasUsed), output: result.output)
             }

@@ -13,9 +13,12 @@ public struct BlockEnvironment: Sendable {
     public var excessBlobGas: UInt64
     public var chainId: U256
     public var fork: Fork
+    /// Precompiles the chain adds beyond the fork's (`CustomPrecompile`); usually none.
+    public var customPrecompiles: CustomPrecompiles
 
     public init(number: UInt64, timestamp: UInt64, gasLimit: UInt64, coinbase: Address, baseFee: U256,
-                prevRandao: U256, excessBlobGas: UInt64, chainId: U256, fork: Fork) {
+                prevRandao: U256, excessBlobGas: UInt64, chainId: U256, fork: Fork,
+                customPrecompiles: CustomPrecompiles = .none) {
         self.number = number
         self.timestamp = timestamp
         self.gasLimit = gasLimit
@@ -25,6 +28,7 @@ public struct BlockEnvironment: Sendable {
         self.excessBlobGas = excessBlobGas
         self.chainId = chainId
         self.fork = fork
+        self.customPrecompiles = customPrecompiles
     }
 
     /// EIP-4844 `fake_exponential`-derived blob base fee, with the update fraction of the fork (EIP-7691 in Prague).

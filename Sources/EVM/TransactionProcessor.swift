@@ -80,6 +80,7 @@ public struct TransactionProcessor {
         if let to = transaction.to { _ = state.warmAccount(to) }
         if fork >= .shanghai { _ = state.warmAccount(block.coinbase) }
         for address in Precompiles.addresses(fork: fork) { _ = state.warmAccount(address) }
+        for address in block.customPrecompiles.addresses { _ = state.warmAccount(address) }
         for entry in transaction.accessList {
             _ = state.warmAccount(entry.address)
             for key in entry.storageKeys { _ = state.warmSlot(entry.address, key.word) }

@@ -8,6 +8,10 @@ public struct SignatureError: Error, Hashable, Sendable, CustomStringConvertible
     /// What was wrong.
     public let message: String
     public var description: String { message }
+
+    public init(message: String) {
+        self.message = message
+    }
 }
 
 /// The process-wide libsecp256k1 context.

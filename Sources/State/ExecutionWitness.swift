@@ -126,8 +126,8 @@ public final class StatelessState: StateBackend, StateBackendFailure {
     let storagePool: [[UInt8]]
     var storageTries: [Address: SecureTrie] = [:]
     var records: [Address: AccountRecord?] = [:]
-    let codes: [Hash: [UInt8]]
-    let blockHashes: [UInt64: Hash]
+    var codes: [Hash: [UInt8]]
+    var blockHashes: [UInt64: Hash]
     /// The first problem met, if any.
     public private(set) var failure: String?
 
@@ -209,7 +209,13 @@ public final class StatelessState: StateBackend, StateBackendFailure {
         return hash
     }
 
-    /// Applies execution's changes to the partial tries and returns the post-state root.
+    /// Adds the hash of a block executed since the witness was made (a range's earlier blocks), for BLOCKHASH.
+    public func setBlockHash(_ hash: Hash, number: UInt64) {
+        blockHashes[number] = hash
+    }
+
+    /// Applies execution's changes to the partial tries and returns the post-state root. Reads afterwards see the
+    /// new state, so the blocks of a range can execute one after another on one `StatelessState`.
     /// - Throws: `WitnessError` when the witness lacks a node a write needs, or a read already failed.
     public func postStateRoot(applying changes: [AccountChange]) throws(WitnessError) -> Hash {
         if let failure { throw WitnessError(failure) }
@@ -217,6 +223,8 @@ public final class StatelessState: StateBackend, StateBackendFailure {
             for change in changes.sorted(by: { $0.address < $1.address }) {
                 guard let info = change.info else {
                     try accountTrie.deleteThrowing(key: change.address.bytes)
+                    records[change.address] = .some(nil)
+                    storageTries[change.address] = SecureTrie()
                     continue
                 }
                 var storage = change.storageCleared ? SecureTrie() : (storageTrie(change.address) ?? SecureTrie())
@@ -231,6 +239,10 @@ public final class StatelessState: StateBackend, StateBackendFailure {
                 let record = AccountRecord(nonce: info.nonce, balance: info.balance, storageRoot: storage.rootHash,
                                            codeHash: info.codeHash)
                 try accountTrie.updateThrowing(key: change.address.bytes, value: record.rlpEncoded)
+                // Keep the caches in step, so that a following block executes on this post-state.
+                records[change.address] = .some(record)
+                storageTries[change.address] = storage
+                if let code = change.code { codes[info.codeHash] = code }
             }
         } catch let error as WitnessError {
             throw error
