@@ -3,7 +3,8 @@ import PackageDescription
 
 // Lockstep: a synchronous-composability block builder for Ethereum rollups.
 // Modules follow DESIGN.md §2; lower layers never import upper ones:
-//   lockstep → ChainTestRunner / StateTestRunner → Chain / Store → State → EVM / JSONRPCClient → Primitives → C libraries.
+//   lockstep → L1Devnet → Rollup → ChainTestRunner / StateTestRunner → Chain / Store → State → EVM / JSONRPCClient
+//   → Primitives → C libraries.
 let hotPathSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
 
 let package = Package(
@@ -17,6 +18,7 @@ let package = Package(
         .library(name: "JSONRPCClient", targets: ["JSONRPCClient"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Chain", targets: ["Chain"]),
+        .library(name: "Rollup", targets: ["Rollup"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -73,13 +75,18 @@ let package = Package(
         .target(name: "ChainTestRunner",
                 dependencies: ["Chain", "EVM", "Primitives"]),
 
+        // Lockstep protocol v1 (Specs/protocol.md): L2 headers and blocks, EIP-712 certificates and handoffs, the
+        // inbox and outbox, public inputs, the L2 execution rules, the EXECUTE precompile, contract artifacts.
+        .target(name: "Rollup",
+                dependencies: ["Chain", "EVM", "State", "Primitives"]),
+
         // The harness L1: a development chain (pool, bundles, slot-timed blocks, test methods) behind the RPC server.
         .target(name: "L1Devnet",
-                dependencies: ["Chain", "EVM", "State", "Store", "RPCServer", "JSONRPCClient", "Primitives"]),
+                dependencies: ["Chain", "EVM", "State", "Store", "RPCServer", "JSONRPCClient", "Rollup", "Primitives"]),
 
         .executableTarget(name: "lockstep",
                           dependencies: [
-                              "Primitives", "EVM", "State", "Store", "JSONRPCClient", "StateTestRunner", "Chain", "ChainTestRunner", "L1Devnet", "RPCServer",
+                              "Primitives", "EVM", "State", "Store", "JSONRPCClient", "StateTestRunner", "Chain", "ChainTestRunner", "L1Devnet", "RPCServer", "Rollup",
                               "CCurl", "CGMP",
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                           ]),
@@ -98,6 +105,8 @@ let package = Package(
                     dependencies: ["RPCServer", "JSONRPCClient", "Primitives"]),
         .testTarget(name: "StoreTests",
                     dependencies: ["Store", "State", "EVM", "Primitives"]),
+        .testTarget(name: "RollupTests",
+                    dependencies: ["Rollup", "Chain", "State", "EVM", "Primitives"]),
         .testTarget(name: "ChainTests",
                     dependencies: ["Chain", "ChainTestRunner", "StateTestRunner", "State", "EVM", "Primitives", "FixtureSupport"]),
     ],

@@ -14,7 +14,7 @@ struct Lockstep: AsyncParsableCommand {
             """,
         version: LockstepVersion.string,
         subcommands: [VersionCommand.self, TransactionCommand.self, StateTestCommand.self, BlockTestCommand.self, CallCommand.self,
-                      L1Command.self, BenchCommand.self]
+                      L1Command.self, ProtocolCommand.self, BenchCommand.self]
     )
 }
 

@@ -1,0 +1,109 @@
+import Primitives
+
+/// An L1 → L2 message: what `Rollup.sendToL2` queued (`Specs/protocol.md` §5.1).
+public struct DepositMessage: Hashable, Sendable {
+    /// `tx.origin` of the L1 transaction that sent it.
+    public var origin: Address
+    /// The origin's deposit counter at the time (`Rollup.depositNonce(origin)`).
+    public var originNonce: U256
+    /// `msg.sender` of `sendToL2`.
+    public var sender: Address
+    public var to: Address
+    /// Wei minted on the L2 and sent with the call.
+    public var value: U256
+    public var data: [UInt8]
+
+    public init(origin: Address, originNonce: U256, sender: Address, to: Address, value: U256, data: [UInt8]) {
+        self.origin = origin
+        self.originNonce = originNonce
+        self.sender = sender
+        self.to = to
+        self.value = value
+        self.data = data
+    }
+
+    /// `keccak(abi(DEPOSIT_TAG, l2ChainId, origin, originNonce, sender, to, value, keccak(data)))`.
+    public func id(l2ChainId: UInt64) -> Hash {
+        var words = ABIWords(capacity: 8)
+        words.append(RollupProtocol.depositTag)
+        words.append(l2ChainId)
+        words.append(self.origin)
+        words.append(self.originNonce)
+        words.append(self.sender)
+        words.append(self.to)
+        words.append(self.value)
+        words.append(Keccak256.hash(self.data))
+        return words.keccak
+    }
+
+    /// Appends `rlp([origin, originNonce, sender, to, value, data])` (the block body's form, §3.2).
+    public func encode(into encoder: inout RLPEncoder) {
+        encoder.appendList { list in
+            list.append(self.origin)
+            list.append(self.originNonce)
+            list.append(self.sender)
+            list.append(self.to)
+            list.append(self.value)
+            list.append(bytes: self.data)
+        }
+    }
+
+    static func decode(from reader: inout RLPReader) throws(RLPError) -> DepositMessage {
+        var list = try reader.readList()
+        let deposit = DepositMessage(origin: try list.readAddress("deposit origin"),
+                              originNonce: try list.readU256("deposit origin nonce"),
+                              sender: try list.readAddress("deposit sender"), to: try list.readAddress("deposit to"),
+                              value: try list.readU256("deposit value"), data: Array(try list.readBytes()))
+        try list.finish()
+        return deposit
+    }
+
+    /// The calldata of the relay system call: `relayDeposit(address,uint256,address,address,uint256,bytes)`.
+    public var relayCalldata: [UInt8] {
+        Self.relaySelector + ABIWords.encode(
+            words: [self.origin.word, self.originNonce, self.sender.word, self.to.word, self.value], dynamic: [self.data])
+    }
+
+    static let relaySelector = Array(Keccak256.digest(Array("relayDeposit(address,uint256,address,address,uint256,bytes)".utf8)).prefix(4))
+}
+
+/// An L2 → L1 message: what `L2Messenger.sendToL1` emitted (`Specs/protocol.md` §5.3).
+public struct WithdrawalMessage: Hashable, Sendable {
+    /// `bytes32(tx.origin)`, or the id of the deposit being relayed.
+    public var originKey: Hash
+    /// The origin key's withdrawal counter at the time.
+    public var originNonce: U256
+    /// `msg.sender` of `sendToL1`.
+    public var sender: Address
+    public var to: Address
+    public var value: U256
+    public var data: [UInt8]
+
+    public init(originKey: Hash, originNonce: U256, sender: Address, to: Address, value: U256, data: [UInt8]) {
+        self.originKey = originKey
+        self.originNonce = originNonce
+        self.sender = sender
+        self.to = to
+        self.value = value
+        self.data = data
+    }
+
+    /// `keccak(abi(WITHDRAWAL_TAG, l2ChainId, originKey, originNonce, sender, to, value, keccak(data)))`.
+    public func id(l2ChainId: UInt64) -> Hash {
+        var words = ABIWords(capacity: 8)
+        words.append(RollupProtocol.withdrawalTag)
+        words.append(l2ChainId)
+        words.append(self.originKey)
+        words.append(self.originNonce)
+        words.append(self.sender)
+        words.append(self.to)
+        words.append(self.value)
+        words.append(Keccak256.hash(self.data))
+        return words.keccak
+    }
+
+    /// The topic of `SentToL1(bytes32 indexed withdrawalId, bytes32 originKey, uint256 originNonce, address sender,
+    /// address to, uint256 value, bytes data)`.
+    public static let sentToL1Topic = Keccak256.hash(
+        Array("SentToL1(bytes32,bytes32,uint256,address,address,uint256,bytes)".utf8))
+}
