@@ -3,6 +3,7 @@ import EVM
 import Foundation
 import JSONRPCClient
 import Primitives
+import Rollup
 import State
 import Store
 
@@ -135,6 +136,14 @@ public final class DevnetChain {
 
     private init(genesis: Genesis?, fork: DevnetFork?, config: ChainConfig, log: EventLog?,
                  logged: [EventLog.Event], coinbase: Address) throws {
+        var config = config
+        var genesis = genesis
+        if genesis?.executePrecompile == true {
+            // Specs/protocol.md §8.3: native-rollup verification of Lockstep L2 blocks.
+            config.customPrecompiles = CustomPrecompiles(
+                table: [RollupProtocol.executePrecompileAddress: ExecutePrecompile()])
+            genesis?.config.customPrecompiles = config.customPrecompiles
+        }
         self.log = log
         self.coinbase = coinbase
         self.genesis = genesis

@@ -43,6 +43,7 @@ extension Genesis {
                 "baseFeeUpdateFraction": .number(parameters.baseFeeUpdateFraction)])
         }
         if !schedule.isEmpty { config["blobSchedule"] = .object(schedule) }
+        if self.executePrecompile { config["lockstepExecute"] = .bool(true) }
         return .object([
             "config": .object(config), "alloc": .object(alloc), "gasLimit": .quantity(self.gasLimit),
             "timestamp": .quantity(self.timestamp), "baseFeePerGas": .quantity(self.baseFeePerGas),

@@ -30,6 +30,8 @@ public final class DevnetNode: Sendable {
     public let chainId: UInt64
     /// The upstream a forked devnet continues.
     public let fork: DevnetFork?
+    /// Whether the chain has the EXECUTE precompile (`Specs/protocol.md` §8.3).
+    public let hasExecutePrecompile: Bool
 
     /// Opens the chain with `make`, on the chain thread (replaying a long log needs its large stack).
     public init(automine: Bool, make: @escaping @Sendable () throws -> DevnetChain) throws {
@@ -40,6 +42,7 @@ public final class DevnetNode: Sendable {
         self.automine = automine
         self.chainId = box.devnet.config.chainId
         self.fork = box.devnet.fork
+        self.hasExecutePrecompile = !box.devnet.config.customPrecompiles.table.isEmpty
     }
 
     /// Runs `body` with the chain, on the chain thread.

@@ -58,6 +58,11 @@ struct L1Command: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Keep the chain here and continue it on restart.", valueName: "dir"))
     var dataDir: String?
 
+    @Flag(name: .long, help: ArgumentHelp(
+        "Enable the EXECUTE precompile at 0x0101 (native-rollup verification of Lockstep L2 blocks, Specs/protocol.md §8.3) on a new chain.",
+        discussion: "A genesis file enables it with \"lockstepExecute\": true in its config. A chain kept in --data-dir keeps the setting it was created with."))
+    var executePrecompile = false
+
     @Option(name: .long, help: ArgumentHelp("Continue the chain of this JSON-RPC endpoint from its block --fork-block-number.",
                                             valueName: "url"))
     var forkUrl: String?
@@ -80,6 +85,7 @@ struct L1Command: AsyncParsableCommand {
             throw ValidationError("no such genesis file: \(genesis)")
         }
         if genesis != nil && forkUrl != nil { throw ValidationError("--genesis and --fork-url exclude each other") }
+        if executePrecompile && forkUrl != nil { throw ValidationError("--execute-precompile needs a chain started from a genesis, not --fork-url") }
         if let forkUrl, !(forkUrl.hasPrefix("http://") || forkUrl.hasPrefix("https://")) {
             throw ValidationError("--fork-url must be an http:// or https:// URL")
         }
@@ -117,7 +123,7 @@ struct L1Command: AsyncParsableCommand {
                 throw CommandFailure("cannot fork: \(error)")
             }
         }
-        let initial: Genesis
+        var initial: Genesis
         if let genesis {
             do {
                 initial = try Genesis.parse(json: try Data(contentsOf: URL(fileURLWithPath: genesis)))
@@ -128,6 +134,8 @@ struct L1Command: AsyncParsableCommand {
             initial = Genesis.devnetL1(chainId: chainId ?? 31337, timestamp: UInt64(Date().timeIntervalSince1970),
                                        gasLimit: gasLimit)
         }
+        if executePrecompile { initial.executePrecompile = true }
+        let startGenesis = initial
         let eventLog = LogBox(log: log)
         let node: DevnetNode
         do {
@@ -137,7 +145,7 @@ struct L1Command: AsyncParsableCommand {
                 if let fork {
                     return try DevnetChain(fork: fork, chainId: chainId ?? fork.upstreamChainId, log: eventLog.log)
                 }
-                return try DevnetChain(genesis: initial, log: eventLog.log)
+                return try DevnetChain(genesis: startGenesis, log: eventLog.log)
             }
         } catch {
             throw CommandFailure("cannot start the chain: \(error)")
@@ -156,6 +164,9 @@ struct L1Command: AsyncParsableCommand {
                              (slotTime == 0 ? "mining on every transaction" : "a block every \(slotTime) s"),
                              "data: \(dataDir.map { "\($0)/devnet.sqlite" } ?? "in memory (use --data-dir to keep the chain)")",
                              "", "Development accounts (10,000 ETH each; public keys, never use them elsewhere):"]
+                if node.hasExecutePrecompile {
+                    lines.insert("EXECUTE precompile at 0x0000000000000000000000000000000000000101 (Specs/protocol.md §8.3)", at: 2)
+                }
                 if let fork = node.fork {
                     lines.insert("forked from \(fork.url) at block \(fork.blockNumber) (\(fork.header.hash))", at: 2)
                 }
