@@ -8,9 +8,10 @@ struct Lockstep: AsyncParsableCommand {
         commandName: "lockstep",
         abstract: "Lockstep: a synchronous-composability block builder for Ethereum rollups.",
         discussion: """
-            Implemented so far: the L1 development chain with its JSON-RPC API (l1), transaction tools (tx decode,
-            tx sign), calls against forked state (call), the state-test and blockchain-test runners (statetest,
-            blocktest) and benchmarks (bench). The sequencer and builder are being built (see the README).
+            Implemented so far: the L1 development chain with its JSON-RPC API (l1), protocol v1 tools (protocol
+            vectors, protocol execute, protocol scenario), transaction tools (tx decode, tx sign), calls against
+            forked state (call), the state-test and blockchain-test runners (statetest, blocktest) and benchmarks
+            (bench). The L2 node, builder and prover services are being built (see the README).
             """,
         version: LockstepVersion.string,
         subcommands: [VersionCommand.self, TransactionCommand.self, StateTestCommand.self, BlockTestCommand.self, CallCommand.self,

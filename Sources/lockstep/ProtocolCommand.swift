@@ -74,7 +74,8 @@ enum ProtocolVectors {
     static func all() -> [(String, JSONOutput)] {
         [("l2-headers.json", headers()), ("eip712.json", typedData()), ("messages.json", messages()),
          ("inbox.json", inbox()), ("outbox.json", outbox()), ("public-inputs.json", publicInputs()),
-         ("bundles.json", bundles())]
+         ("bundles.json", bundles()),
+         ("execute.json", execute())]
     }
 
     static func hash(_ text: String) -> Hash { Keccak256.hash(Array(text.utf8)) }
@@ -363,6 +364,56 @@ enum ProtocolVectors {
                                                                l1After: after.map(\.hash)))),
                 ])
             })),
+        ])
+    }
+
+    // MARK: EXECUTE
+
+    /// A real EXECUTE call: a slot-end block, then a based block consuming a deposit and emitting a withdrawal,
+    /// with the precompile's input and output and the public inputs an `ExecuteVerifier` must accept.
+    static func execute() -> JSONOutput {
+        let chain = InMemoryL2Chain(l1AnchorNumber: 9, l1AnchorHash: hash("l1 block 9"))
+        let anchorHash = hash("l1 block 10")
+        let slotEnd = try! chain.produce(kind: .slotEnd, l1AnchorNumber: 10, l1AnchorHash: anchorHash)
+        chain.startRange()
+        let deposit = DepositMessage(origin: DevAccounts.addresses[1], originNonce: .zero,
+                                     sender: DevAccounts.addresses[1], to: DevAccounts.addresses[5],
+                                     value: U256(1_000_000_000_000_000_000), data: [])
+        let call = ABIValue.call("sendToL1(address,bytes)", [.address(DevAccounts.addresses[2]), .bytes([])])
+        let based = try! chain.produce(
+            kind: .based, deposits: [deposit],
+            transactions: [chain.transaction(key: 1, nonce: 0, to: RollupProtocol.messengerAddress,
+                                             value: U256(500_000_000_000_000_000), data: call)],
+            coinbase: DevAccounts.addresses[8], l1AnchorNumber: 10, l1AnchorHash: anchorHash)
+        let executeCall = ExecuteCall(l2ChainId: chain.l2ChainId, parent: slotEnd.header, blocks: [based],
+                                      witness: chain.witness())
+        let input = executeCall.encoded
+        guard case .success(let (output, gas)) = ExecutePrecompile.execute(input: input) else {
+            fatalError("the EXECUTE vector does not execute")
+        }
+        let blockData = BlockData.encode([based])
+        let inputs = PublicInputs(
+            mode: .based, l2ChainId: chain.l2ChainId, parentBlockNumber: slotEnd.number, parentBlockHash: slotEnd.hash,
+            parentStateRoot: slotEnd.header.stateRoot, blockNumber: based.number, blockHash: based.hash,
+            postStateRoot: based.header.stateRoot, inboxHash: based.header.inboxHash,
+            outboxRoot: based.header.outboxRoot, l1BlockNumber: 11, l1ParentHash: anchorHash,
+            submitter: DevAccounts.addresses[8], blockDataHash: Keccak256.hash(blockData))
+        return .object([
+            ("description", .string("A real EXECUTE precompile call (Specs/protocol.md §8.3): a based block on a slot-end block, consuming one deposit and emitting one withdrawal; its input, output and gas, and the based public inputs an ExecuteVerifier accepts with blockData and proof.")),
+            ("l2ChainId", .number(String(chain.l2ChainId))),
+            ("parentHeader", hex(slotEnd.header.rlpEncoded)), ("blockData", hex(blockData)),
+            ("proof", hex(ExecuteCall.executeProof(parent: slotEnd.header, witness: executeCall.witness))),
+            ("input", hex(input)), ("output", hex(output)), ("gas", .number(String(gas))),
+            ("publicInputs", .object([
+                ("tag", hex(inputs.mode.tag)), ("l2ChainId", quantity(inputs.l2ChainId)),
+                ("parentBlockNumber", quantity(inputs.parentBlockNumber)), ("parentBlockHash", hex(inputs.parentBlockHash)),
+                ("parentStateRoot", hex(inputs.parentStateRoot)), ("blockNumber", quantity(inputs.blockNumber)),
+                ("blockHash", hex(inputs.blockHash)), ("postStateRoot", hex(inputs.postStateRoot)),
+                ("inboxHash", hex(inputs.inboxHash)), ("outboxRoot", hex(inputs.outboxRoot)),
+                ("l1BlockNumber", quantity(inputs.l1BlockNumber)), ("l1ParentHash", hex(inputs.l1ParentHash)),
+                ("submitter", hex(inputs.submitter)), ("blockDataHash", hex(inputs.blockDataHash)),
+            ])),
+            ("publicInputsHash", hex(inputs.hash)),
         ])
     }
 }

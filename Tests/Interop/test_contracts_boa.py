@@ -326,13 +326,16 @@ def execute_via_lockstep():
                                 input=data.hex(), capture_output=True, text=True, timeout=300)
         if result.returncode != 0:
             raise VMError(f"EXECUTE failed: {result.stderr.strip()}{result.stdout.strip()}")
-        # stdout: the output as hex, and the gas it charged (a line with a number).
-        output, gas = None, 50_000 + 4 * len(data)
-        for token in result.stdout.replace(":", " ").split():
+        # stdout: the output as hex; stderr: "gas N", the gas it charged.
+        output, gas = None, None
+        for token in result.stdout.split():
             if token.startswith("0x") and len(token) == 2 + 2 * 352:
                 output = bytes.fromhex(token[2:])
-            elif token.isdigit():
-                gas = int(token)
+        for line in result.stderr.splitlines():
+            if line.startswith("gas ") and line[4:].strip().isdigit():
+                gas = int(line[4:])
+        if gas is None:
+            raise VMError(f"EXECUTE printed no gas: {result.stderr!r}")
         if output is None:
             raise VMError(f"EXECUTE printed no output: {result.stdout!r}")
         computation.consume_gas(gas, reason="EXECUTE")
@@ -947,6 +950,47 @@ def test_execute_through_lockstep_fails_closed_on_a_bad_witness(world, execute_v
     proofs = world.proofs(based, systems=(SYSTEM_ATTESTATION,)) + [(SYSTEM_EXECUTE, b"\xc0")]
     with boa.reverts("proofs: below threshold"):
         world.submit_based(handoff, proofs=proofs)
+
+
+EXECUTE_VECTOR = json.loads((REPO / "Specs" / "vectors" / "execute.json").read_text())
+
+
+def execute_vector_inputs(**changes) -> P.PublicInputs:
+    """The based public inputs of Specs/vectors/execute.json, with `changes` applied."""
+    f = EXECUTE_VECTOR["publicInputs"]
+    fields = dict(
+        tag=bytes.fromhex(f["tag"][2:]), l2ChainId=int(f["l2ChainId"], 16),
+        parentBlockNumber=int(f["parentBlockNumber"], 16), parentBlockHash=bytes.fromhex(f["parentBlockHash"][2:]),
+        parentStateRoot=bytes.fromhex(f["parentStateRoot"][2:]), blockNumber=int(f["blockNumber"], 16),
+        blockHash=bytes.fromhex(f["blockHash"][2:]), postStateRoot=bytes.fromhex(f["postStateRoot"][2:]),
+        inboxHash=bytes.fromhex(f["inboxHash"][2:]), outboxRoot=bytes.fromhex(f["outboxRoot"][2:]),
+        l1BlockNumber=int(f["l1BlockNumber"], 16), l1ParentHash=bytes.fromhex(f["l1ParentHash"][2:]),
+        submitter=f["submitter"], blockDataHash=bytes.fromhex(f["blockDataHash"][2:]))
+    fields.update(changes)
+    return P.PublicInputs(**fields)
+
+
+def test_execute_verifier_accepts_a_real_based_block_through_lockstep(world, execute_via_lockstep):
+    """The real EXECUTE on a real based block (Specs/vectors/execute.json): true for its public inputs, false as
+    soon as one field is not what the block establishes."""
+    block_data = bytes.fromhex(EXECUTE_VECTOR["blockData"][2:])
+    proof = bytes.fromhex(EXECUTE_VECTOR["proof"][2:])
+    inputs = execute_vector_inputs()
+    assert inputs.hash() == bytes.fromhex(EXECUTE_VECTOR["publicInputsHash"][2:])
+    assert keccak(block_data) == inputs.blockDataHash
+    assert world.execute.verify(inputs.as_tuple(), inputs.hash(), block_data, proof)
+    for field, value in [("postStateRoot", b32("another state")), ("blockHash", b32("another block")),
+                         ("outboxRoot", b32("another outbox")), ("inboxHash", b32("another inbox")),
+                         ("parentBlockHash", b32("another parent")), ("l1ParentHash", b32("another L1 parent")),
+                         ("blockNumber", inputs.blockNumber + 1), ("l1BlockNumber", inputs.l1BlockNumber + 1),
+                         ("tag", P.SETTLEMENT_TAG)]:
+        changed = execute_vector_inputs(**{field: value})
+        assert not world.execute.verify(changed.as_tuple(), changed.hash(), block_data, proof), field
+    # A tampered block (one byte of its data) no longer executes.
+    tampered = bytearray(block_data)
+    tampered[-40] ^= 1
+    changed = execute_vector_inputs(blockDataHash=keccak(bytes(tampered)))
+    assert not world.execute.verify(changed.as_tuple(), changed.hash(), bytes(tampered), proof)
 
 
 # ---------------------------------------------------------------------------------------------------------------

@@ -243,3 +243,34 @@ def test_the_same_transaction_in_another_leg_is_another_bundle():
     empty = keccak(b"")
     flashbots_style = keccak(b(moved["l1After"][0]["hash"]))
     assert moved["bundleHash"] == "0x" + keccak(empty + empty + flashbots_style).hex()
+
+
+def test_execute_vector_is_consistent_with_its_public_inputs():
+    """Specs/vectors/execute.json, read independently: the ABI input holds the block data and proof, the proof's
+    parent header hashes to the parent, the block's header to the block, and the 11 output words restate the public
+    inputs (re-execution itself is checked by the Swift suite and, through the real binary, by the boa suite)."""
+    from eth_abi import decode as abi_decode
+    vector = load("execute.json")
+    inputs = vector["publicInputs"]
+    l2_chain_id, parent_state_root, block_data, proof = abi_decode(
+        ["uint256", "bytes32", "bytes", "bytes"], b(vector["input"]))
+    assert l2_chain_id == vector["l2ChainId"] == q(inputs["l2ChainId"])
+    assert "0x" + parent_state_root.hex() == inputs["parentStateRoot"]
+    assert block_data == b(vector["blockData"]) and proof == b(vector["proof"])
+    assert "0x" + keccak(block_data).hex() == inputs["blockDataHash"]
+    parent_header, witness = rlp.decode(proof)
+    assert rlp.encode(parent_header) == b(vector["parentHeader"])
+    assert "0x" + keccak(rlp.encode(parent_header)).hex() == inputs["parentBlockHash"]
+    assert "0x" + parent_header[3].hex() == inputs["parentStateRoot"]
+    assert witness[0] == parent_state_root  # the witness is against the parent's state root
+    (header, transactions, deposits), = rlp.decode(block_data)
+    assert "0x" + keccak(rlp.encode(header)).hex() == inputs["blockHash"]
+    assert header[21] == b"\x02" and len(deposits) == 1 and len(transactions) == 1
+    words = [b(vector["output"])[i:i + 32] for i in range(0, 352, 32)]
+    as_int = [int.from_bytes(w, "big") for w in words]
+    assert as_int[0] == q(inputs["parentBlockNumber"]) and "0x" + words[1].hex() == inputs["parentBlockHash"]
+    assert as_int[2] == q(inputs["blockNumber"]) and "0x" + words[3].hex() == inputs["blockHash"]
+    assert "0x" + words[4].hex() == inputs["postStateRoot"] == "0x" + header[3].hex()
+    assert "0x" + words[5].hex() == inputs["inboxHash"] and "0x" + words[6].hex() == inputs["outboxRoot"]
+    assert as_int[7] == q(inputs["l1BlockNumber"]) - 1 and "0x" + words[8].hex() == inputs["l1ParentHash"]
+    assert as_int[9] == 1 and as_int[10] == 1 << 2

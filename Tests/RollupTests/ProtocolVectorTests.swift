@@ -160,4 +160,19 @@ struct ProtocolVectorTests {
             #expect(hash == (try Self.hash(vector["bundleHash"])))
         }
     }
+
+    @Test func executeVectorRunsToItsOutput() throws {
+        let document = try Self.load("execute.json")
+        let input = try Self.bytes(document["input"])
+        guard case .success(let (output, gas)) = ExecutePrecompile.execute(input: input) else {
+            Issue.record("the EXECUTE vector fails")
+            return
+        }
+        #expect(output == (try Self.bytes(document["output"])))
+        #expect(gas == UInt64(document["gas"] as! Int))
+        let call = try ExecuteCall.decode(input)
+        #expect(call.blockData == (try Self.bytes(document["blockData"])))
+        #expect(ExecuteCall.executeProof(parent: call.parent, witness: call.witness) == (try Self.bytes(document["proof"])))
+        #expect(call.parent.rlpEncoded == (try Self.bytes(document["parentHeader"])))
+    }
 }
