@@ -98,6 +98,10 @@ let package = Package(
 
         // Locates ../shared/fixtures (or $LOCKSTEP_FIXTURES) for every conformance suite.
         .target(name: "FixtureSupport", path: "Tests/FixtureSupport"),
+        // The store suites' synthetic chain and the crash test's writer process: test support, kept out of Store.
+        .target(name: "StoreTestSupport",
+                dependencies: ["Store", "State", "EVM", "Primitives"],
+                path: "Tests/StoreTestSupport"),
         .testTarget(name: "PrimitivesTests",
                     dependencies: ["Primitives", "FixtureSupport"]),
         .testTarget(name: "EVMTests",
@@ -111,7 +115,7 @@ let package = Package(
         .testTarget(name: "RPCServerTests",
                     dependencies: ["RPCServer", "JSON", "JSONRPCClient", "Primitives"]),
         .testTarget(name: "StoreTests",
-                    dependencies: ["Store", "State", "EVM", "Primitives"]),
+                    dependencies: ["Store", "StoreTestSupport", "State", "EVM", "Primitives"]),
         .testTarget(name: "RollupTests",
                     dependencies: ["Rollup", "Chain", "State", "EVM", "Primitives"]),
         .testTarget(name: "ChainTests",
