@@ -3,8 +3,9 @@ import PackageDescription
 
 // Lockstep: a synchronous-composability block builder for Ethereum rollups.
 // Modules follow DESIGN.md §2; lower layers never import upper ones:
-//   lockstep → L1Devnet → Rollup → ChainTestRunner / StateTestRunner → Chain / Store → State → EVM / JSONRPCClient
-//   → Primitives → C libraries.
+//   lockstep → L1Devnet → Rollup / RPCServer → ChainTestRunner / StateTestRunner → Chain / Store → State
+//   → EVM / JSONRPCClient → JSON → Primitives → C libraries.
+// The server and the client share only JSON: RPCServer does not import JSONRPCClient.
 let hotPathSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
 
 let package = Package(
@@ -15,6 +16,7 @@ let package = Package(
         .library(name: "Primitives", targets: ["Primitives"]),
         .library(name: "EVM", targets: ["EVM"]),
         .library(name: "State", targets: ["State"]),
+        .library(name: "JSON", targets: ["JSON"]),
         .library(name: "JSONRPCClient", targets: ["JSONRPCClient"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Chain", targets: ["Chain"]),
@@ -47,11 +49,14 @@ let package = Package(
                 swiftSettings: hotPathSettings),
         // Merkle-Patricia trie, state roots and proofs, forked (remote) state and copy-on-write overlays.
         .target(name: "State",
-                dependencies: ["EVM", "JSONRPCClient", "Primitives"],
+                dependencies: ["EVM", "JSON", "JSONRPCClient", "Primitives"],
                 swiftSettings: hotPathSettings),
+        // JSON values, the strict RFC 8259 parser, deterministic serialization, Ethereum quantity and data encodings.
+        .target(name: "JSON",
+                dependencies: ["Primitives"]),
         // JSON-RPC 2.0 client over libcurl: batching, keep-alive, deadlines, retries.
         .target(name: "JSONRPCClient",
-                dependencies: ["CCurl", "Primitives"]),
+                dependencies: ["CCurl", "JSON", "Primitives"]),
         // Durable chain store on SQLite (WAL): flat state, blocks, atomic commit per block.
         .target(name: "Store",
                 dependencies: ["CSQLite", "EVM", "State", "Primitives"]),
@@ -60,12 +65,12 @@ let package = Package(
                 dependencies: ["EVM", "State", "Primitives"]),
         // ethereum/tests and execution-spec-tests state-test runner, EIP-3155 traces.
         .target(name: "StateTestRunner",
-                dependencies: ["EVM", "State", "JSONRPCClient", "Primitives"]),
+                dependencies: ["EVM", "State", "JSON", "JSONRPCClient", "Primitives"]),
 
         // JSON-RPC 2.0 server over HTTP and WebSocket (Hummingbird): dispatch, batches, limits, error codes, metrics.
         .target(name: "RPCServer",
                 dependencies: [
-                    "JSONRPCClient", "Primitives",
+                    "JSON", "Primitives",
                     .product(name: "Hummingbird", package: "hummingbird"),
                     .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                     .product(name: "NIOCore", package: "swift-nio"),
@@ -82,29 +87,35 @@ let package = Package(
 
         // The harness L1: a development chain (pool, bundles, slot-timed blocks, test methods) behind the RPC server.
         .target(name: "L1Devnet",
-                dependencies: ["Chain", "EVM", "State", "Store", "RPCServer", "JSONRPCClient", "Rollup", "Primitives"]),
+                dependencies: ["Chain", "EVM", "State", "Store", "RPCServer", "JSON", "JSONRPCClient", "Rollup", "Primitives"]),
 
         .executableTarget(name: "lockstep",
                           dependencies: [
-                              "Primitives", "EVM", "State", "Store", "JSONRPCClient", "StateTestRunner", "Chain", "ChainTestRunner", "L1Devnet", "RPCServer", "Rollup",
+                              "Primitives", "EVM", "State", "Store", "JSON", "JSONRPCClient", "StateTestRunner", "Chain", "ChainTestRunner", "L1Devnet", "RPCServer", "Rollup",
                               "CCurl", "CGMP",
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                           ]),
 
         // Locates ../shared/fixtures (or $LOCKSTEP_FIXTURES) for every conformance suite.
         .target(name: "FixtureSupport", path: "Tests/FixtureSupport"),
+        // The store suites' synthetic chain and the crash test's writer process: test support, kept out of Store.
+        .target(name: "StoreTestSupport",
+                dependencies: ["Store", "State", "EVM", "Primitives"],
+                path: "Tests/StoreTestSupport"),
         .testTarget(name: "PrimitivesTests",
                     dependencies: ["Primitives", "FixtureSupport"]),
         .testTarget(name: "EVMTests",
                     dependencies: ["EVM", "StateTestRunner", "Primitives", "FixtureSupport"]),
         .testTarget(name: "StateTests",
                     dependencies: ["State", "EVM", "StateTestRunner", "JSONRPCClient", "Primitives", "FixtureSupport"]),
+        .testTarget(name: "JSONTests",
+                    dependencies: ["JSON", "Primitives"]),
         .testTarget(name: "JSONRPCClientTests",
-                    dependencies: ["JSONRPCClient", "Primitives"]),
+                    dependencies: ["JSONRPCClient", "JSON", "Primitives"]),
         .testTarget(name: "RPCServerTests",
-                    dependencies: ["RPCServer", "JSONRPCClient", "Primitives"]),
+                    dependencies: ["RPCServer", "JSON", "JSONRPCClient", "Primitives"]),
         .testTarget(name: "StoreTests",
-                    dependencies: ["Store", "State", "EVM", "Primitives"]),
+                    dependencies: ["Store", "StoreTestSupport", "State", "EVM", "Primitives"]),
         .testTarget(name: "RollupTests",
                     dependencies: ["Rollup", "Chain", "State", "EVM", "Primitives"]),
         .testTarget(name: "ChainTests",

@@ -1,5 +1,6 @@
 import CCurl
 import Foundation
+import JSON
 import Synchronization
 
 /// A blocking JSON-RPC 2.0 client over HTTP(S), built on libcurl: keep-alive connection reuse, batching,

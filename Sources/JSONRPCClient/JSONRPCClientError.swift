@@ -1,3 +1,5 @@
+import JSON
+
 /// Why a JSON-RPC call failed: the transport, the HTTP status, the remote procedure, or the response's shape.
 ///
 /// A struct around a `Code` rather than an enum, so that codes can be added without breaking callers' switches

@@ -1,3 +1,5 @@
+import JSON
+
 /// One call in a batch: a method name and positional parameters.
 public struct JSONRPCRequest: Hashable, Sendable {
     /// The method name, e.g. `eth_getBalance`.

@@ -1,6 +1,7 @@
 import Chain
 import EVM
 import Foundation
+import JSON
 import JSONRPCClient
 import Primitives
 import State

@@ -1,6 +1,6 @@
 import Chain
 import EVM
-import JSONRPCClient
+import JSON
 import Primitives
 import RPCServer
 

@@ -1,7 +1,7 @@
 import Chain
 import EVM
 import Foundation
-import JSONRPCClient
+import JSON
 import Primitives
 import RPCServer
 import State

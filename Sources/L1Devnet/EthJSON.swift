@@ -1,6 +1,6 @@
 import Chain
 import EVM
-import JSONRPCClient
+import JSON
 import Primitives
 
 /// Blocks, transactions, receipts and logs in the JSON shapes geth answers with (what web3.py and ethers parse).

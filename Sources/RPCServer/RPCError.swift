@@ -1,4 +1,4 @@
-import JSONRPCClient
+import JSON
 
 /// A JSON-RPC 2.0 error object: what a handler throws to answer a request with an error.
 ///

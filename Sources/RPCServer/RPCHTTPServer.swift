@@ -1,6 +1,6 @@
 import Hummingbird
 import HummingbirdWebSocket
-import JSONRPCClient
+import JSON
 import NIOCore
 import Synchronization
 

@@ -1,4 +1,4 @@
-import JSONRPCClient
+import JSON
 import Primitives
 
 /// The positional parameters of a request, with typed accessors that answer bad input with -32602 naming the

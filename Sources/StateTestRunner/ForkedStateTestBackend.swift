@@ -1,4 +1,5 @@
 import EVM
+import JSON
 import JSONRPCClient
 import Primitives
 import State

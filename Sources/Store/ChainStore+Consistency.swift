@@ -120,8 +120,8 @@ extension ChainStore {
         return (state.rootHash, storageRoots.count - accountsWithStorage)
     }
 
-    /// The whole committed state, for tests and the crash-test writer (it holds everything in memory).
-    func loadFlatState() throws(StoreError) -> [Address: InMemoryState.Account] {
+    /// The whole committed state, for the store tests and their crash-test writer (it holds everything in memory).
+    package func loadFlatState() throws(StoreError) -> [Address: InMemoryState.Account] {
         try withReadSnapshot { () throws(StoreError) in
             var result: [Address: InMemoryState.Account] = [:]
             let accounts = try connection.prepare("SELECT address, nonce, balance, code_hash FROM accounts")

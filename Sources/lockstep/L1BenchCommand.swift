@@ -2,6 +2,7 @@ import ArgumentParser
 import Chain
 import EVM
 import Foundation
+import JSON
 import JSONRPCClient
 import L1Devnet
 import Primitives

@@ -2,6 +2,7 @@ import Foundation
 import Primitives
 import Synchronization
 import Testing
+import JSON
 @testable import JSONRPCClient
 
 /// A call that succeeded where a failure was expected.

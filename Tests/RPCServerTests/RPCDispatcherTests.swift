@@ -1,4 +1,4 @@
-import JSONRPCClient
+import JSON
 import Primitives
 import Testing
 @testable import RPCServer

@@ -8,6 +8,7 @@ import Foundation
 import Primitives
 import Testing
 @testable import Store
+import StoreTestSupport
 
 /// Crash safety: a writer process is killed with SIGKILL at random moments; each time, the reopened store must
 /// be consistent, its head a block whose full state is present, and no block the writer saw committed lost.

@@ -3,6 +3,7 @@ import Foundation
 import Primitives
 import Testing
 @testable import Store
+import StoreTestSupport
 
 /// The chain store: round trips, deletion semantics, reopening, refused input and refused files.
 ///

@@ -4,6 +4,7 @@ import Glibc
 import Darwin
 #endif
 import Primitives
+import Store
 
 extension ChainStore {
     /// Test support: the body of the crash test's child process. Opens the store at `path`, continues its
@@ -15,7 +16,8 @@ extension ChainStore {
     /// memory and `write(2)`: no Swift concurrency, no Foundation, no locks another thread could have held at
     /// the fork. The parent calls it once in-process first, so that the Swift runtime's lazily built type
     /// metadata already exists in the child and no runtime lock is needed to build it.
-    static func runCrashTestWriter(path: String, blocks: Int, progressDescriptor: Int32 = -1) throws(StoreError) {
+    package static func runCrashTestWriter(path: String, blocks: Int,
+                                           progressDescriptor: Int32 = -1) throws(StoreError) {
         let store = try ChainStore(path: path)
         var chain = SyntheticChain(accounts: try store.loadFlatState())
         var number = store.head().map { $0.number + 1 } ?? 0

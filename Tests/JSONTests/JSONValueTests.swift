@@ -1,6 +1,6 @@
 import Primitives
 import Testing
-@testable import JSONRPCClient
+import JSON
 
 struct JSONValueTests {
     @Test func parsesEveryKindOfValue() throws {

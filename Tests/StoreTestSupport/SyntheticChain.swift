@@ -2,34 +2,35 @@ import EVM
 import Primitives
 import State
 
-/// A deterministic pseudo-random chain of blocks, for the crash test, the tests and throughput measurements:
+/// A deterministic pseudo-random chain of blocks, for the store tests and the crash test:
 /// each block changes a few accounts of a fixed pool (balance and nonce updates, slot writes and deletions,
 /// new code, storage wipes, deletions), and the generator keeps the resulting state in memory so that it can
 /// give each block its true state root.
 ///
-/// Internal test support, not API.
-struct SyntheticChain {
+/// Test support (shared with the crash test's child process through `ChainStore.runCrashTestWriter`), not product
+/// code: it lives in a testing target so the `Store` module ships only the store.
+package struct SyntheticChain {
     /// The state after the last generated block.
-    private(set) var accounts: [Address: InMemoryState.Account]
+    package private(set) var accounts: [Address: InMemoryState.Account]
     /// Storage roots of `accounts`, dropped when an account's storage changes.
     private var storageRoots: [Address: Hash] = [:]
     /// How many distinct addresses blocks draw from.
-    let addressPool: Int
+    package let addressPool: Int
     /// How many accounts each block changes.
-    let changesPerBlock: Int
+    package let changesPerBlock: Int
 
     /// A generator continuing from `accounts` (empty for a new chain).
-    init(accounts: [Address: InMemoryState.Account] = [:], addressPool: Int = 64, changesPerBlock: Int = 8) {
+    package init(accounts: [Address: InMemoryState.Account] = [:], addressPool: Int = 64, changesPerBlock: Int = 8) {
         self.accounts = accounts
         self.addressPool = max(1, addressPool)
         self.changesPerBlock = max(1, min(changesPerBlock, self.addressPool))
     }
 
     /// The address with index `index` in the pool.
-    static func address(_ index: Int) -> Address { Address(word: U256(UInt64(0x10_0000 + index))) }
+    package static func address(_ index: Int) -> Address { Address(word: U256(UInt64(0x10_0000 + index))) }
 
     /// The block hash the synthetic chain gives block `number` over `parent`.
-    static func blockHash(number: UInt64, parent: Hash) -> Hash {
+    package static func blockHash(number: UInt64, parent: Hash) -> Hash {
         var hasher = Keccak256.Hasher()
         hasher.update(U256(number).bigEndianBytes)
         hasher.update(parent.bytes)
@@ -38,7 +39,7 @@ struct SyntheticChain {
 
     /// The changes of block `number` (seeded by the number, so a resumed chain makes the same choices), applied
     /// to `accounts`.
-    mutating func changes(forBlock number: UInt64) -> [AccountChange] {
+    package mutating func changes(forBlock number: UInt64) -> [AccountChange] {
         var random = SplitMix64(seed: number &* 0x9E37_79B9_7F4A_7C15 ^ 0x5EED)
         var chosen: Set<Int> = []
         while chosen.count < changesPerBlock { chosen.insert(Int(random.next() % UInt64(addressPool))) }
@@ -106,7 +107,7 @@ struct SyntheticChain {
     }
 
     /// The state root of `accounts`, with the State module's tries.
-    mutating func stateRoot() -> Hash {
+    package mutating func stateRoot() -> Hash {
         var records: [Address: AccountRecord] = [:]
         for (address, account) in accounts {
             let storageRoot: Hash
@@ -124,12 +125,12 @@ struct SyntheticChain {
 }
 
 /// SplitMix64: a tiny, fast, seedable generator (deterministic test workloads, not cryptography).
-struct SplitMix64: RandomNumberGenerator {
+package struct SplitMix64: RandomNumberGenerator {
     private var state: UInt64
 
-    init(seed: UInt64) { state = seed }
+    package init(seed: UInt64) { state = seed }
 
-    mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
