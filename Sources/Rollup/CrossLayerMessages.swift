@@ -24,16 +24,8 @@ public struct DepositMessage: Hashable, Sendable {
 
     /// `keccak(abi(DEPOSIT_TAG, l2ChainId, origin, originNonce, sender, to, value, keccak(data)))`.
     public func id(l2ChainId: UInt64) -> Hash {
-        var words = ABIWords(capacity: 8)
-        words.append(RollupProtocol.depositTag)
-        words.append(l2ChainId)
-        words.append(self.origin)
-        words.append(self.originNonce)
-        words.append(self.sender)
-        words.append(self.to)
-        words.append(self.value)
-        words.append(Keccak256.hash(self.data))
-        return words.keccak
+        messageId(tag: RollupProtocol.depositTag, l2ChainId: l2ChainId, origin: Hash(leftPadding: self.origin.bytes),
+                  originNonce: self.originNonce, sender: self.sender, to: self.to, value: self.value, data: self.data)
     }
 
     /// Appends `rlp([origin, originNonce, sender, to, value, data])` (the block body's form, §3.2).
@@ -90,20 +82,28 @@ public struct WithdrawalMessage: Hashable, Sendable {
 
     /// `keccak(abi(WITHDRAWAL_TAG, l2ChainId, originKey, originNonce, sender, to, value, keccak(data)))`.
     public func id(l2ChainId: UInt64) -> Hash {
-        var words = ABIWords(capacity: 8)
-        words.append(RollupProtocol.withdrawalTag)
-        words.append(l2ChainId)
-        words.append(self.originKey)
-        words.append(self.originNonce)
-        words.append(self.sender)
-        words.append(self.to)
-        words.append(self.value)
-        words.append(Keccak256.hash(self.data))
-        return words.keccak
+        messageId(tag: RollupProtocol.withdrawalTag, l2ChainId: l2ChainId, origin: self.originKey,
+                  originNonce: self.originNonce, sender: self.sender, to: self.to, value: self.value, data: self.data)
     }
 
     /// The topic of `SentToL1(bytes32 indexed withdrawalId, bytes32 originKey, uint256 originNonce, address sender,
     /// address to, uint256 value, bytes data)`.
     public static let sentToL1Topic = Keccak256.hash(
         Array("SentToL1(bytes32,bytes32,uint256,address,address,uint256,bytes)".utf8))
+}
+
+/// `keccak(abi(tag, l2ChainId, origin, originNonce, sender, to, value, keccak(data)))`: the id of a deposit or a
+/// withdrawal (an address origin is the same word left-padded).
+func messageId(tag: Hash, l2ChainId: UInt64, origin: Hash, originNonce: U256, sender: Address, to: Address,
+               value: U256, data: [UInt8]) -> Hash {
+    var words = ABIWords(capacity: 8)
+    words.append(tag)
+    words.append(l2ChainId)
+    words.append(origin)
+    words.append(originNonce)
+    words.append(sender)
+    words.append(to)
+    words.append(value)
+    words.append(Keccak256.hash(data))
+    return words.keccak
 }

@@ -75,12 +75,19 @@ public struct ExecuteCall: Sendable {
     public var blockData: [UInt8]
     public var witness: ExecutionWitness
 
+    /// A call for `blocks` on top of `parent` (the state root and block data taken from them).
     public init(l2ChainId: UInt64, parent: L2Header, blocks: [L2Block], witness: ExecutionWitness) {
+        self.init(l2ChainId: l2ChainId, parentStateRoot: parent.stateRoot, parent: parent, blocks: blocks,
+                  blockData: BlockData.encode(blocks), witness: witness)
+    }
+
+    init(l2ChainId: UInt64, parentStateRoot: Hash, parent: L2Header, blocks: [L2Block], blockData: [UInt8],
+         witness: ExecutionWitness) {
         self.l2ChainId = l2ChainId
-        self.parentStateRoot = parent.stateRoot
+        self.parentStateRoot = parentStateRoot
         self.parent = parent
         self.blocks = blocks
-        self.blockData = BlockData.encode(blocks)
+        self.blockData = blockData
         self.witness = witness
     }
 
@@ -131,10 +138,7 @@ public struct ExecuteCall: Sendable {
         } catch {
             throw L2BlockError("EXECUTE proof: \(error)")
         }
-        var call = ExecuteCall(l2ChainId: l2ChainId, parent: parent, blocks: [], witness: witness)
-        call.parentStateRoot = Hash(word: decoded.words[1])
-        call.blocks = blocks
-        call.blockData = blockData
-        return call
+        return ExecuteCall(l2ChainId: l2ChainId, parentStateRoot: Hash(word: decoded.words[1]), parent: parent,
+                           blocks: blocks, blockData: blockData, witness: witness)
     }
 }

@@ -131,7 +131,7 @@ struct ProtocolScenario {
              ABIValue.encode([.address(rollup), .array([7, 6, 5].map { ABIValue.address(DevAccounts.addresses[$0]) }),
                               .uint(UInt64(2))])),
             (ContractArtifacts.executeVerifierBytecode, ABIValue.encode([.uint(l2.l2ChainId)])),
-        ].map { ($0.0, $0.1) }
+        ]
         var addresses: [Address] = []
         var hashes: [Hash] = []
         for (bytecode, arguments) in deployments {
