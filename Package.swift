@@ -3,8 +3,11 @@ import PackageDescription
 
 // Lockstep: a synchronous-composability block builder for Ethereum rollups.
 // Modules follow DESIGN.md §2; lower layers never import upper ones:
-//   lockstep → L1Devnet → Rollup / RPCServer → ChainTestRunner / StateTestRunner → Chain / Store → State
-//   → EVM / JSONRPCClient → JSON → Primitives → C libraries.
+//   lockstep → L1Devnet → EthRPC → Node → Rollup / RPCServer → ChainTestRunner / StateTestRunner → Chain / Store
+//   → State → EVM / JSONRPCClient → JSON → Primitives → C libraries.
+// One node core serves both chains: Node (chain thread, event-log journal, block production through
+// Chain.BlockBuilder, subscriptions, fork wiring) under EthRPC (the eth_* API over a backend protocol, where domain
+// errors become JSON-RPC errors). L1Devnet holds only the devnet L1's policy (bundles, slots, test methods).
 // The server and the client share only JSON: RPCServer does not import JSONRPCClient.
 let hotPathSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
 
@@ -85,13 +88,22 @@ let package = Package(
         .target(name: "Rollup",
                 dependencies: ["Chain", "EVM", "State", "Primitives"]),
 
-        // The harness L1: a development chain (pool, bundles, slot-timed blocks, test methods) behind the RPC server.
+        // A node's core, for both chains: its chain on one thread, the durable event-log journal with snapshots,
+        // the pool and block production, subscriptions, and the upstream of a forked chain.
+        .target(name: "Node",
+                dependencies: ["Chain", "EVM", "State", "Store", "JSON", "JSONRPCClient", "Primitives"]),
+        // The eth_*, net_* and web3_* JSON-RPC API over any node (block tags, JSON shapes, upstream forwarding,
+        // Flashbots signatures and bundles), and the mapping of domain errors to JSON-RPC errors.
+        .target(name: "EthRPC",
+                dependencies: ["Node", "Chain", "EVM", "State", "Store", "RPCServer", "JSON", "Primitives"]),
+        // The harness L1's policy: bundles forced in first, slot-timed or automatic blocks, anvil test methods,
+        // the EXECUTE precompile.
         .target(name: "L1Devnet",
-                dependencies: ["Chain", "EVM", "State", "Store", "RPCServer", "JSON", "JSONRPCClient", "Rollup", "Primitives"]),
+                dependencies: ["Node", "EthRPC", "Chain", "EVM", "State", "Store", "RPCServer", "JSON", "Rollup", "Primitives"]),
 
         .executableTarget(name: "lockstep",
                           dependencies: [
-                              "Primitives", "EVM", "State", "Store", "JSON", "JSONRPCClient", "StateTestRunner", "Chain", "ChainTestRunner", "L1Devnet", "RPCServer", "Rollup",
+                              "Primitives", "EVM", "State", "Store", "JSON", "JSONRPCClient", "StateTestRunner", "Chain", "ChainTestRunner", "Node", "L1Devnet", "RPCServer", "Rollup",
                               "CCurl", "CGMP",
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                           ]),

@@ -2,15 +2,6 @@ import EVM
 import Primitives
 import State
 
-extension Blockchain {
-    /// Appends a block this node assembled itself from a `BlockExecution` whose result filled the header in:
-    /// the block is not executed a second time.
-    @discardableResult
-    public func appendBuilt(_ block: Block, result: BlockExecutionResult) -> ChainBlock {
-        self.commit(block, result: result)
-    }
-}
-
 extension WorldState {
     /// An `eth_getProof` answer: the account's proof in the state trie and each slot's proof in the account's
     /// storage trie, for the head state (nil) or the post-state of block `number` (when still kept).

@@ -18,6 +18,10 @@ public struct PoolError: Error, Hashable, Sendable, CustomStringConvertible {
         public static let insufficientFunds = Code(name: "insufficient funds for gas * price + value")
         public static let senderLimit = Code(name: "account limit exceeded")
         public static let poolFull = Code(name: "txpool is full")
+        /// The fee cap is below the next block's base fee.
+        public static let feeCapTooLow = Code(name: "max fee per gas less than block base fee")
+        /// A blob transaction without its sidecar, or with one that does not match or verify.
+        public static let blobSidecar = Code(name: "invalid blob sidecar")
         /// Another stateless rule (fee ordering, type not active, initcode size, shape).
         public static let invalid = Code(name: "invalid transaction")
         public var description: String { self.name }

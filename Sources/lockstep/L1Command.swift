@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Chain
 import L1Devnet
+import Node
 import Primitives
 import RPCServer
 import Store
@@ -102,27 +103,14 @@ struct L1Command: AsyncParsableCommand {
             }
         }
         // A data directory that holds a fork continues it (from its logged upstream unless --fork-url names another).
-        var forkUrl = self.forkUrl
-        var forkBlockNumber = self.forkBlockNumber
-        if let first = try log?.events().first, first.kind == "fork" {
-            let recorded = try DevnetFork.parseEvent(first.payload)
-            if forkUrl == nil { forkUrl = recorded.url }
-            if let forkBlockNumber, forkBlockNumber != recorded.blockNumber {
-                throw CommandFailure("the data directory forked block \(recorded.blockNumber), not \(forkBlockNumber)")
-            }
-            forkBlockNumber = recorded.blockNumber
-        } else if forkUrl == nil, forkBlockNumber != nil {
-            throw ValidationError("--fork-block-number needs --fork-url")
-        }
-        var fork: DevnetFork? = nil
-        if let forkUrl {
+        let fork: UpstreamFork?
+        do {
             let cache = dataDir.map { URL(fileURLWithPath: ($0 as NSString).appendingPathComponent("fork-cache")) }
-            do {
-                fork = try DevnetFork.connect(url: forkUrl, blockNumber: forkBlockNumber, cacheDirectory: cache)
-            } catch {
-                throw CommandFailure("cannot fork: \(error)")
-            }
+            fork = try UpstreamFork.open(log: log, url: forkUrl, blockNumber: forkBlockNumber, cacheDirectory: cache)
+        } catch {
+            throw CommandFailure("cannot fork: \(error)")
         }
+        if fork == nil, forkBlockNumber != nil { throw ValidationError("--fork-block-number needs --fork-url") }
         var initial: Genesis
         if let genesis {
             do {
@@ -140,7 +128,6 @@ struct L1Command: AsyncParsableCommand {
         let node: DevnetNode
         do {
             let chainId = self.chainId
-            let fork = fork
             node = try DevnetNode(automine: slotTime == 0) {
                 if let fork {
                     return try DevnetChain(fork: fork, chainId: chainId ?? fork.upstreamChainId, log: eventLog.log)

@@ -5,11 +5,12 @@ import JSON
 import JSONRPCClient
 import Primitives
 import State
+import Store
 
-/// An upstream chain the devnet continues (`lockstep l1 --fork-url`): the devnet's first block is the upstream's
-/// block `blockNumber`, its state is the upstream's state at that block (read lazily over JSON-RPC and cached), and
-/// its own blocks, from `blockNumber + 1`, carry real state roots computed from `eth_getProof` answers.
-public struct DevnetFork: Sendable {
+/// An upstream chain a node continues (`lockstep l1 --fork-url`): the node's first block is the upstream's block
+/// `blockNumber`, its state is the upstream's state at that block (read lazily over JSON-RPC and cached), and its
+/// own blocks, from `blockNumber + 1`, carry real state roots computed from `eth_getProof` answers.
+public struct UpstreamFork: Sendable {
     public let url: String
     public let blockNumber: UInt64
     /// The upstream block's header (its hash checked against the upstream's).
@@ -21,7 +22,7 @@ public struct DevnetFork: Sendable {
 
     /// Connects to `url` and pins block `blockNumber` (the upstream's latest when nil).
     /// - Parameter cacheDirectory: where fetched state is kept on disk across restarts (nil: in memory only).
-    public static func connect(url: String, blockNumber: UInt64?, cacheDirectory: URL? = nil) throws -> DevnetFork {
+    public static func connect(url: String, blockNumber: UInt64?, cacheDirectory: URL? = nil) throws -> UpstreamFork {
         let client = JSONRPCClient(url: url, timeoutMilliseconds: 15_000)
         let upstreamChainId: UInt64
         let json: JSONValue
@@ -49,8 +50,26 @@ public struct DevnetFork: Sendable {
         let upstream = JSONRPCUpstream(client: client, blockNumber: header.number, deadlineMilliseconds: 15_000)
         let base = ForkBase(remote: ForkedState(provider: upstream, diskCache: diskCache), proofs: upstream,
                             blockNumber: header.number, stateRoot: header.stateRoot)
-        return DevnetFork(url: url, blockNumber: header.number, header: header, upstreamChainId: upstreamChainId,
+        return UpstreamFork(url: url, blockNumber: header.number, header: header, upstreamChainId: upstreamChainId,
                           client: client, base: base)
+    }
+
+    /// The fork a node whose log is `log` continues: a log that starts with a fork continues it (from its logged
+    /// upstream unless `url` names another, and at its logged block, which `blockNumber` must not contradict);
+    /// otherwise the fork `url` names, if any. Nil for a chain started from a genesis.
+    public static func open(log: EventLog?, url: String?, blockNumber: UInt64?, cacheDirectory: URL?) throws -> UpstreamFork? {
+        var url = url
+        var blockNumber = blockNumber
+        if let first = try log?.events().first, first.kind == "fork" {
+            let recorded = try parseEvent(first.payload)
+            if url == nil { url = recorded.url }
+            if let blockNumber, blockNumber != recorded.blockNumber {
+                throw NodeError("the data directory forked block \(recorded.blockNumber), not \(blockNumber)")
+            }
+            blockNumber = recorded.blockNumber
+        }
+        guard let url else { return nil }
+        return try connect(url: url, blockNumber: blockNumber, cacheDirectory: cacheDirectory)
     }
 
     /// A header from its `eth_getBlockByNumber` form.
@@ -92,7 +111,7 @@ public struct DevnetFork: Sendable {
         }
     }
 
-    /// The event that starts a forked devnet's log.
+    /// The event that starts a forked node's log.
     var eventPayload: [UInt8] {
         Array(JSONValue.object([
             "url": .string(url), "blockNumber": .quantity(blockNumber), "hash": .string(header.hash.hexString),
@@ -106,8 +125,8 @@ public struct DevnetFork: Sendable {
         return (url, try json["blockNumber"]?.decodeUInt64Quantity() ?? 0, try Hash(hex: json["hash"]?.stringValue ?? ""))
     }
 
-    /// Calls the upstream (for what the devnet answers from the chain it forked: earlier blocks, their
-    /// transactions, state before the fork).
+    /// Calls the upstream (for what the node answers from the chain it forked: earlier blocks, their
+    /// transactions, state before the fork). Blocks the calling thread: keep it off the chain thread.
     public func forward(_ method: String, _ params: [JSONValue]) throws -> JSONValue {
         do {
             return try client.call(method, params)

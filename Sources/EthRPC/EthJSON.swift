@@ -4,16 +4,16 @@ import JSON
 import Primitives
 
 /// Blocks, transactions, receipts and logs in the JSON shapes geth answers with (what web3.py and ethers parse).
-enum EthJSON {
-    static func hash(_ hash: Hash) -> JSONValue { .string(hash.hexString) }
-    static func address(_ address: Address) -> JSONValue { .string(address.hexString) }
-    static func bytes8(_ value: UInt64) -> JSONValue {
+public enum EthJSON {
+    public static func hash(_ hash: Hash) -> JSONValue { .string(hash.hexString) }
+    public static func address(_ address: Address) -> JSONValue { .string(address.hexString) }
+    public static func bytes8(_ value: UInt64) -> JSONValue {
         var text = String(value, radix: 16)
         text = String(repeating: "0", count: max(0, 16 - text.count)) + text
         return .string("0x" + text)
     }
 
-    static func block(_ block: ChainBlock, fullTransactions: Bool) -> JSONValue {
+    public static func block(_ block: ChainBlock, fullTransactions: Bool) -> JSONValue {
         let header = block.header
         var object: [String: JSONValue] = [
             "number": .quantity(header.number), "hash": hash(block.hash), "parentHash": hash(header.parentHash),
@@ -46,7 +46,7 @@ enum EthJSON {
     }
 
     /// A transaction; with `block` and `index` when included, pending otherwise.
-    static func transaction(_ transaction: Transaction, sender: Address, block: ChainBlock?, index: Int?) -> JSONValue {
+    public static func transaction(_ transaction: Transaction, sender: Address, block: ChainBlock?, index: Int?) -> JSONValue {
         var object: [String: JSONValue] = [
             "hash": hash(transaction.hash), "from": address(sender), "nonce": .quantity(transaction.nonce),
             "gas": .quantity(transaction.gasLimit), "value": .quantity(transaction.value),
@@ -86,11 +86,11 @@ enum EthJSON {
         return .object(object)
     }
 
-    static func transaction(in block: ChainBlock, index: Int) -> JSONValue {
+    public static func transaction(in block: ChainBlock, index: Int) -> JSONValue {
         transaction(block.block.transactions[index], sender: block.outcomes[index].sender, block: block, index: index)
     }
 
-    static func log(_ entry: LogEntry, removed: Bool = false) -> JSONValue {
+    public static func log(_ entry: LogEntry, removed: Bool = false) -> JSONValue {
         .object([
             "address": address(entry.log.address), "topics": .array(entry.log.topics.map(hash)),
             "data": .data(entry.log.data), "blockNumber": .quantity(entry.blockNumber),
@@ -100,7 +100,7 @@ enum EthJSON {
         ])
     }
 
-    static func receipt(_ info: TransactionReceiptInfo, blobBaseFee: U256?) -> JSONValue {
+    public static func receipt(_ info: TransactionReceiptInfo, blobBaseFee: U256?) -> JSONValue {
         var object: [String: JSONValue] = [
             "transactionHash": hash(info.transactionHash), "transactionIndex": .quantity(UInt64(info.transactionIndex)),
             "blockHash": hash(info.blockHash), "blockNumber": .quantity(info.blockNumber), "from": address(info.from),
