@@ -63,6 +63,43 @@ import Testing
         #expect(chain.block(number: 1)?.hash == block.hash && chain.block(hash: block.hash)?.number == 1)
     }
 
+    @Test func forcedGroupsGoFirstEachAllOrNothing() throws {
+        let chain = Blockchain(genesis: Devnet.genesis())
+        var pool = TransactionPool(chainId: Devnet.chainId)
+        // A pooled transaction with the highest tip still comes after the forced groups.
+        let pooled = Devnet.transaction(from: 0, nonce: 0, tip: 50)
+        let alsoPooled = Devnet.transaction(from: 5, nonce: 0, tip: 40)
+        try pool.add(pooled, chain: chain)
+        try pool.add(alsoPooled, chain: chain)
+        let first = Devnet.transaction(from: 1, nonce: 0)
+        let second = Devnet.transaction(from: 1, nonce: 1, gasLimit: 50_000, to: Devnet.logger)
+        let innocent = Devnet.transaction(from: 3, nonce: 0)
+        let burning = Devnet.transaction(from: 2, nonce: 0, gasLimit: 50_000, to: Devnet.burner)  // runs out of gas
+        let tolerated = Devnet.transaction(from: 4, nonce: 0, gasLimit: 50_000, to: Devnet.burner)
+        func group(_ transactions: [Transaction], revertible: Set<Hash> = []) throws -> TransactionGroup {
+            TransactionGroup(transactions: transactions, senders: try transactions.map { try $0.recoverSender() },
+                             revertible: revertible)
+        }
+        let prefix = ForcedPrefix(groups: [
+            try group([first, second]),
+            try group([first]),                                   // its nonce is used by the group before: dropped
+            try group([innocent, burning]),                       // one failure sinks the whole group
+            try group([tolerated], revertible: [tolerated.hash]), // a listed failure does not
+            try group([pooled]),                                  // forced and pooled: included once
+        ])
+        let built = try BlockBuilder().build(on: chain, pool: pool, attributes: Devnet.attributes(after: chain),
+                                             prefix: prefix)
+        #expect(built.includedGroups == [0, 3, 4])
+        #expect(built.block.transactions.map(\.hash) == [first.hash, second.hash, tolerated.hash, pooled.hash, alsoPooled.hash])
+        #expect(built.result.receipts.map(\.succeeded) == [true, true, false, true, true])
+        #expect(built.skipped.isEmpty)
+
+        let block = chain.append(built: built)
+        let follower = Blockchain(genesis: Devnet.genesis())
+        #expect(try follower.importBlock(block.block).hash == block.hash)
+        #expect(chain.state.account(DevAccounts.addresses[3])?.nonce ?? 0 == 0)  // the sunk group left no trace
+    }
+
     @Test func transactionsThatNoLongerFitAreSkipped() throws {
         let chain = Blockchain(genesis: Devnet.genesis())
         var pool = TransactionPool(chainId: Devnet.chainId)
