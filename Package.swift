@@ -3,7 +3,7 @@ import PackageDescription
 
 // Lockstep: a synchronous-composability block builder for Ethereum rollups.
 // Modules follow DESIGN.md §2; lower layers never import upper ones:
-//   lockstep → L1Devnet → EthRPC → Node → Rollup / RPCServer → ChainTestRunner / StateTestRunner → Chain / Store
+//   lockstep → L1Devnet / Sequencer → EthRPC → Node → Rollup / RPCServer → ChainTestRunner / StateTestRunner → Chain / Store
 //   → State → EVM / JSONRPCClient → JSON → Primitives → C libraries.
 // One node core serves both chains: Node (chain thread, event-log journal, block production through
 // Chain.BlockBuilder, subscriptions, fork wiring) under EthRPC (the eth_* API over a backend protocol, where domain
@@ -101,9 +101,14 @@ let package = Package(
         .target(name: "L1Devnet",
                 dependencies: ["Node", "EthRPC", "Chain", "EVM", "State", "Store", "RPCServer", "JSON", "Rollup", "Primitives"]),
 
+        // The L2 node's own rules on the node core: L2 blocks built with the one block builder (anchor and deposit
+        // system calls, rollup header fields), certificates, the L2's JSON-RPC and preconfirmation feed.
+        .target(name: "Sequencer",
+                dependencies: ["Node", "EthRPC", "Rollup", "Chain", "EVM", "State", "Store", "RPCServer", "JSON", "Primitives"]),
+
         .executableTarget(name: "lockstep",
                           dependencies: [
-                              "Primitives", "EVM", "State", "Store", "JSON", "JSONRPCClient", "StateTestRunner", "Chain", "ChainTestRunner", "Node", "L1Devnet", "RPCServer", "Rollup",
+                              "Primitives", "EVM", "State", "Store", "JSON", "JSONRPCClient", "StateTestRunner", "Chain", "ChainTestRunner", "Node", "L1Devnet", "Sequencer", "RPCServer", "Rollup",
                               "CCurl", "CGMP",
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                           ]),

@@ -108,8 +108,12 @@ public struct BlockBuilder: Sendable {
     /// Builds (but does not import) a block on `chain`'s head.
     /// - Throws: `InvalidBlock` when the attributes themselves are invalid (timestamp not after the parent's,
     ///   a gas limit out of bounds), the prelude fails, or a system contract fails.
+    /// - Parameter seal: sets what a chain's own rules add to the sealed header (a rollup's extension fields),
+    ///   given the execution's result; it runs after every Ethereum field is filled in.
     public func build(on chain: Blockchain, pool: TransactionPool, attributes: BlockAttributes,
-                      prefix: ForcedPrefix = .none) throws(InvalidBlock) -> BuiltBlock {
+                      prefix: ForcedPrefix = .none,
+                      seal: (inout BlockHeader, BlockExecutionResult) throws(InvalidBlock) -> Void = { _, _ in })
+        throws(InvalidBlock) -> BuiltBlock {
         let parent = chain.headHeader
         let config = chain.config
         let fork = config.fork(at: attributes.timestamp)
@@ -179,6 +183,7 @@ public struct BlockBuilder: Sendable {
         header.gasUsed = result.gasUsed
         if fork >= .cancun { header.blobGasUsed = result.blobGasUsed }
         if fork >= .prague { header.requestsHash = result.requestsHash }
+        try seal(&header, result)
         let block = Block(header: header, transactions: included, ommers: [],
                           withdrawals: fork >= .shanghai ? attributes.withdrawals : nil)
         return BuiltBlock(block: block, result: result, includedGroups: includedGroups, skipped: skipped,

@@ -36,6 +36,10 @@ public struct BlockHeader: Hashable, Sendable {
     public var parentBeaconBlockRoot: Hash?
     /// EIP-7685 (Prague).
     public var requestsHash: Hash?
+    /// A rollup's own header fields, as the concatenated RLP items that follow the Ethereum fields in the header's
+    /// list (and so in its hash); empty on Ethereum. `Rollup.L2Header` reads and writes them. `decode(rlp:)`
+    /// refuses headers with such fields: an L1 block never has them.
+    public var extensionFields: [UInt8] = []
 
     /// keccak256(RLP([])): the ommers hash of every post-merge block.
     public static let emptyOmmersHash = Keccak256.hash([UInt8]([0xc0]))
@@ -92,8 +96,8 @@ public struct BlockHeader: Hashable, Sendable {
         encoder.appendList { list in self.appendFields(to: &list) }
     }
 
-    /// Appends the header's fields, without the enclosing list, to `list` (rollup headers append their own fields
-    /// after these).
+    /// Appends the header's fields, without the enclosing list, to `list`: the Ethereum fields, then the
+    /// extension fields.
     package func appendFields(to list: inout RLPEncoder) {
         list.append(self.parentHash)
         list.append(self.ommersHash)
@@ -117,6 +121,7 @@ public struct BlockHeader: Hashable, Sendable {
         if let excessBlobGas = self.excessBlobGas { list.append(excessBlobGas) }
         if let parentBeaconBlockRoot = self.parentBeaconBlockRoot { list.append(parentBeaconBlockRoot) }
         if let requestsHash = self.requestsHash { list.append(requestsHash) }
+        if !self.extensionFields.isEmpty { list.append(encoded: self.extensionFields) }
     }
 
     static func nonceBytes(_ nonce: UInt64) -> [UInt8] {

@@ -21,6 +21,9 @@ public struct ChainConfig: Hashable, Sendable {
     public var blobSchedule: [Fork: BlobParameters]
     /// Precompiles this chain adds beyond its forks' (the L1 devnet's `EXECUTE`); none by default.
     public var customPrecompiles: CustomPrecompiles = .none
+    /// Whether a block may have its parent's timestamp (a rollup making several blocks a second); Ethereum
+    /// requires a later one.
+    public var timestampsMayRepeat = false
 
     /// Forks whose blocks Lockstep validates and executes with all their block-level rules.
     public static let supportedForks: [Fork] = [.cancun, .prague]

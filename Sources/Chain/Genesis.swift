@@ -181,9 +181,13 @@ public struct GenesisError: Error, Hashable, Sendable, CustomStringConvertible {
 
 extension Blockchain {
     /// A chain starting from `genesis`.
-    public convenience init(genesis: Genesis) {
+    /// A chain at `genesis`; `adjust` changes its header where a chain's own rules say so (a rollup's genesis
+    /// carries its own fields), the state root aside.
+    public convenience init(genesis: Genesis, adjust: (inout BlockHeader) -> Void = { _ in }) {
         let state = WorldState(accounts: genesis.alloc)
-        let header = genesis.header(stateRoot: state.stateRoot)
+        var header = genesis.header(stateRoot: state.stateRoot)
+        adjust(&header)
+        header.stateRoot = state.stateRoot
         // The header's root is the allocation's by construction, so this cannot fail.
         try! self.init(config: genesis.config, genesis: header, state: state)
     }

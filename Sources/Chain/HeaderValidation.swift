@@ -21,8 +21,8 @@ extension ChainConfig {
         guard header.number == parent.number &+ 1 else {
             throw InvalidBlock(.blockNumber, "block number \(header.number) does not follow the parent's \(parent.number)")
         }
-        guard header.timestamp > parent.timestamp else {
-            throw InvalidBlock(.timestamp, "timestamp \(header.timestamp) is not after the parent's \(parent.timestamp)")
+        guard header.timestamp > parent.timestamp || (self.timestampsMayRepeat && header.timestamp == parent.timestamp) else {
+            throw InvalidBlock(.timestamp, "timestamp \(header.timestamp) is \(self.timestampsMayRepeat ? "before" : "not after") the parent's \(parent.timestamp)")
         }
         guard header.gasUsed <= header.gasLimit else {
             throw InvalidBlock(.gasUsedAboveLimit, "gas used \(header.gasUsed) is above the gas limit \(header.gasLimit)")

@@ -245,7 +245,7 @@ public enum EthAPI {
             let full = try call.params.bool(1, "fullTransactions", default: false)
             return try await backend.answer(call, at: tag) {
                 let found = try await backend.chain { node in
-                    node.block(tag).map { ($0.number, EthJSON.block($0, fullTransactions: full)) }
+                    node.block(tag).map { ($0.number, backend.blockJSON($0, fullTransactions: full)) }
                 }
                 return try await completed(found, full: full)
             }
@@ -255,7 +255,7 @@ public enum EthAPI {
             let full = try call.params.bool(1, "fullTransactions", default: false)
             return try await backend.answerOrForward(call) {
                 let found = try await backend.chain { node in
-                    node.chain.block(hash: hash).map { ($0.number, EthJSON.block($0, fullTransactions: full)) }
+                    node.chain.block(hash: hash).map { ($0.number, backend.blockJSON($0, fullTransactions: full)) }
                 }
                 return try await completed(found, full: full)
             }
@@ -312,7 +312,7 @@ public enum EthAPI {
             switch kind {
             case "newHeads":
                 deliver = { id, block in
-                    var heads = EthJSON.block(block, fullTransactions: false)
+                    var heads = backend.blockJSON(block, fullTransactions: false)
                     if case .object(var object) = heads {
                         object["transactions"] = nil
                         heads = .object(object)

@@ -21,6 +21,20 @@ public protocol EthBackend: Sendable {
     func withNodeChain<T: Sendable>(_ body: @escaping @Sendable (NodeChain) throws -> T) async throws -> T
     /// Takes a transaction `TransactionIntake.decodeAndVerify` returned (the raw bytes are what is logged).
     func accept(_ transaction: Transaction, raw: [UInt8]) async throws -> Hash
+    /// Adds a chain's own fields to a block's JSON (an L2's kind, anchor and certificate); nothing by default.
+    /// Runs on any thread, without the chain.
+    func decorate(_ object: inout [String: JSONValue], block: ChainBlock)
+}
+
+extension EthBackend {
+    public func decorate(_ object: inout [String: JSONValue], block: ChainBlock) {}
+
+    /// A block in geth's JSON shape with the chain's own fields.
+    public func blockJSON(_ block: ChainBlock, fullTransactions: Bool) -> JSONValue {
+        guard case .object(var object) = EthJSON.block(block, fullTransactions: fullTransactions) else { return .null }
+        decorate(&object, block: block)
+        return .object(object)
+    }
 }
 
 /// How domain errors look to a JSON-RPC client: the one place they are mapped, at the API edge. A revert is code

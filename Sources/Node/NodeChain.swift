@@ -26,6 +26,8 @@ public final class NodeChain {
     /// The upstream a forked chain continues; nil for a chain started here.
     public let fork: UpstreamFork?
     let baseConfig: ChainConfig
+    /// The chain's own block rules (Ethereum's, or the L2's).
+    public let rules: any ChainRules
     public private(set) var chain: Blockchain
     public private(set) var pool: TransactionPool
     public var coinbase: Address
@@ -48,6 +50,7 @@ public final class NodeChain {
     /// what its file cannot carry (native precompiles). Pending entries are restored by `restorePending(_:)`, which
     /// the owner calls once its own state is ready.
     public convenience init(genesis initial: Genesis, log: EventLog?, coinbase: Address = .zero,
+                            rules: any ChainRules = EthereumRules(),
                             configure: (inout Genesis) -> Void = { _ in }) throws {
         let logged = try log?.events() ?? []
         var genesis = initial
@@ -58,7 +61,8 @@ public final class NodeChain {
             genesis = try Genesis.parse(json: Data(first.payload))
         }
         configure(&genesis)
-        try self.init(genesis: genesis, fork: nil, config: genesis.config, log: log, logged: logged, coinbase: coinbase)
+        try self.init(genesis: genesis, fork: nil, config: genesis.config, log: log, logged: logged, coinbase: coinbase,
+                      rules: rules)
     }
 
     /// Opens a chain that continues `fork`'s upstream: replays `log` when it holds that fork's events, otherwise
@@ -77,20 +81,21 @@ public final class NodeChain {
             }
         }
         try self.init(genesis: nil, fork: fork, config: ChainConfig(chainId: chainId, fork: .prague), log: log,
-                      logged: logged, coinbase: coinbase)
+                      logged: logged, coinbase: coinbase, rules: EthereumRules())
         if logged.isEmpty {
             for address in DevAccounts.addresses { try edit(address, balance: devBalance) }
         }
     }
 
     private init(genesis: Genesis?, fork: UpstreamFork?, config: ChainConfig, log: EventLog?,
-                 logged: [EventLog.Event], coinbase: Address) throws {
+                 logged: [EventLog.Event], coinbase: Address, rules: any ChainRules) throws {
+        self.rules = rules
         self.log = log
         self.coinbase = coinbase
         self.genesis = genesis
         self.fork = fork
         self.baseConfig = config
-        chain = Self.makeChain(genesis: genesis, fork: fork, config: config)
+        chain = Self.makeChain(genesis: genesis, fork: fork, config: config, rules: rules)
         pool = TransactionPool(chainId: config.chainId)
         if let first = logged.first {
             events.append((first.kind, first.payload, first.sequence))
@@ -105,9 +110,9 @@ public final class NodeChain {
         }
     }
 
-    static func makeChain(genesis: Genesis?, fork: UpstreamFork?, config: ChainConfig) -> Blockchain {
+    static func makeChain(genesis: Genesis?, fork: UpstreamFork?, config: ChainConfig, rules: any ChainRules) -> Blockchain {
         if let fork { return Blockchain(config: config, forkedFrom: fork.header, fork: fork.base) }
-        return Blockchain(genesis: genesis!)
+        return Blockchain(genesis: genesis!, adjust: rules.adjustGenesis)
     }
 
     /// Runs `body`, whose reads may reach a forked chain's upstream; a failed read throws `UpstreamReadFailed`.
@@ -158,6 +163,7 @@ public final class NodeChain {
     /// - Throws: `PoolError`, `UpstreamReadFailed`; nothing is then kept.
     @discardableResult
     public func submit(verified transaction: Transaction, raw: [UInt8]) throws -> Hash {
+        try rules.screen(transaction)
         let hash = try TransactionIntake.admit(transaction, to: &pool, chain: chain, next: nextHeader(),
                                                sidecarVerified: true)
         do {
@@ -190,8 +196,14 @@ public final class NodeChain {
         for item in try log.pending() {
             let kept: Bool
             if item.kind == "tx" {
-                kept = (try? TransactionIntake.admit(TransactionIntake.decode(raw: item.payload), to: &pool,
-                                                     chain: chain, next: nextHeader())) != nil
+                do {
+                    let transaction = try TransactionIntake.decode(raw: item.payload)
+                    try rules.screen(transaction)
+                    try TransactionIntake.admit(transaction, to: &pool, chain: chain, next: nextHeader())
+                    kept = true
+                } catch {
+                    kept = false
+                }
             } else {
                 kept = other(item.kind, item.payload)
             }
@@ -205,15 +217,20 @@ public final class NodeChain {
     /// visible, the block and the settling of its pool entries (and of `settling`, the owner's pending keys it
     /// consumed) commit together. Pool transactions found invalid are dropped.
     /// - Throws: `InvalidBlock`, `UpstreamReadFailed`, a store error; the chain, pool and log are then unchanged.
+    /// - Parameters:
+    ///   - seal: the chain's own additions to the sealed header (`BlockBuilder.build`).
+    ///   - payload: the block event's payload, which `rules.replay` reads back (an Ethereum block's RLP by default).
     @discardableResult
-    public func produce(attributes: BlockAttributes, prefix: ForcedPrefix = .none, settling: [[UInt8]] = [])
-        throws -> (block: ChainBlock, built: BuiltBlock) {
+    public func produce(attributes: BlockAttributes, prefix: ForcedPrefix = .none,
+                        seal: (inout BlockHeader, BlockExecutionResult) throws(InvalidBlock) -> Void = { _, _ in },
+                        payload: (BuiltBlock) throws -> [UInt8] = { $0.block.rlpEncoded },
+                        settling: [[UInt8]] = []) throws -> (block: ChainBlock, built: BuiltBlock) {
         let number = chain.head.number + 1
         let built = try reading("building block \(number)") {
-            try BlockBuilder().build(on: chain, pool: pool, attributes: attributes, prefix: prefix)
+            try BlockBuilder().build(on: chain, pool: pool, attributes: attributes, prefix: prefix, seal: seal)
         }
         let removed = built.block.transactions.map(\.hash) + built.skipped.map(\.hash)
-        try record(kind: "block", payload: built.block.rlpEncoded, settling: removed.map(\.bytes) + settling)
+        try record(kind: "block", payload: payload(built), settling: removed.map(\.bytes) + settling)
         nextTimestamp = nil
         let appended = chain.append(built: built)
         for hash in removed { pool.remove(hash: hash) }
@@ -250,8 +267,7 @@ public final class NodeChain {
     func apply(kind: String, payload: [UInt8]) throws {
         switch kind {
         case "block":
-            let block = try Block.decode(rlp: payload)
-            try reading("replaying block \(block.header.number)") { try chain.importBlock(block) }
+            try reading("replaying block \(chain.head.number + 1)") { try rules.replay(payload, on: chain) }
         case "edit":
             let json = try JSONValue(parsing: payload)
             let address = try Address(hex: json["address"]?.stringValue ?? "")
@@ -290,7 +306,7 @@ public final class NodeChain {
     public func revert(to id: UInt64, keeping: Set<[UInt8]> = []) throws -> Bool {
         guard let saved = snapshots[id] else { return false }
         let kept = Array(events.prefix(saved.events))
-        chain = Self.makeChain(genesis: genesis, fork: fork, config: baseConfig)
+        chain = Self.makeChain(genesis: genesis, fork: fork, config: baseConfig, rules: rules)
         for event in kept.dropFirst() { try apply(kind: event.kind, payload: event.payload) }
         if let log, let last = kept.last { try log.truncate(after: last.sequence) }
         events = kept

@@ -19,16 +19,25 @@ public final class L2BlockExecution {
 
     /// The chain configuration of an L2: Prague from genesis.
     public static func chainConfig(l2ChainId: UInt64) -> ChainConfig {
-        ChainConfig(chainId: l2ChainId, fork: .prague)
+        var config = ChainConfig(chainId: l2ChainId, fork: .prague)
+        config.timestampsMayRepeat = true  // §4: several blocks a second share a timestamp
+        return config
     }
 
     /// Starts the block: the Prague pre-block system calls, then the anchor system call.
     /// - Throws: `L2BlockError` when the anchor call fails (the L1 block info predeploy is missing or broken).
-    public init(l2ChainId: UInt64, header: L2Header, backend: StateBackend) throws(L2BlockError) {
+    public convenience init(l2ChainId: UInt64, header: L2Header, backend: StateBackend) throws(L2BlockError) {
+        try self.init(l2ChainId: l2ChainId, header: header,
+                      execution: BlockExecution(config: Self.chainConfig(l2ChainId: l2ChainId), header: header.base,
+                                                backend: backend))
+    }
+
+    /// Starts the block on an execution already begun for `header.base` (the block builder's, when the
+    /// sequencer builds): the anchor system call.
+    public init(l2ChainId: UInt64, header: L2Header, execution: BlockExecution) throws(L2BlockError) {
         self.l2ChainId = l2ChainId
         self.header = header
-        self.execution = BlockExecution(config: Self.chainConfig(l2ChainId: l2ChainId), header: header.base,
-                                        backend: backend)
+        self.execution = execution
         let anchorCall = Self.setAnchorSelector
             + U256(header.l1AnchorNumber).bigEndianBytes + header.l1AnchorHash.bytes
         let (result, _) = self.systemCall(RollupProtocol.l1BlockInfoAddress, input: anchorCall,
@@ -87,11 +96,17 @@ public final class L2BlockExecution {
                               withdrawalIds: self.withdrawalIds)
     }
 
+    /// Collects the withdrawals in `logs` (the messenger's `SentToL1` events).
     func collectWithdrawals(_ logs: [Log]) {
-        for log in logs where log.address == RollupProtocol.messengerAddress
-            && log.topics.count >= 2 && log.topics[0] == WithdrawalMessage.sentToL1Topic {
-            self.withdrawalIds.append(log.topics[1])
-        }
+        self.withdrawalIds += Self.withdrawalIds(in: logs)
+    }
+
+    /// The ids of the withdrawals `logs` emit: the messenger's `SentToL1` events, in order (the outbox leaves).
+    public static func withdrawalIds(in logs: [Log]) -> [Hash] {
+        logs.filter { log in
+            log.address == RollupProtocol.messengerAddress && log.topics.count >= 2
+                && log.topics[0] == WithdrawalMessage.sentToL1Topic
+        }.map { $0.topics[1] }
     }
 
     /// A system call from `SYSTEM_ADDRESS` that keeps its logs (EIP-4788-style calls discard them; the outbox

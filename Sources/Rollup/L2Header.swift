@@ -17,6 +17,8 @@ public struct L2Header: Hashable, Sendable {
 
     public init(base: BlockHeader, kind: L2BlockKind, l1AnchorNumber: UInt64, l1AnchorHash: Hash,
                 inboxHash: Hash = .zero, outboxRoot: Hash = .zero) {
+        var base = base
+        base.extensionFields = []  // the rollup fields are these properties
         self.base = base
         self.kind = kind
         self.l1AnchorNumber = l1AnchorNumber
@@ -41,14 +43,27 @@ public struct L2Header: Hashable, Sendable {
 
     /// Appends the header's RLP list to `encoder`.
     public func encode(into encoder: inout RLPEncoder) {
-        encoder.appendList { list in
-            self.base.appendFields(to: &list)
-            list.append(UInt64(self.kind.rawValue))
-            list.append(self.l1AnchorNumber)
-            list.append(self.l1AnchorHash)
-            list.append(self.inboxHash)
-            list.append(self.outboxRoot)
-        }
+        self.blockHeader.encode(into: &encoder)
+    }
+
+    /// The header as the node core stores it: the Ethereum fields with the five rollup fields as extension fields
+    /// (the same RLP, so the same hash).
+    public var blockHeader: BlockHeader {
+        var header = self.base
+        var fields = RLPEncoder(capacity: 112)
+        fields.append(UInt64(self.kind.rawValue))
+        fields.append(self.l1AnchorNumber)
+        fields.append(self.l1AnchorHash)
+        fields.append(self.inboxHash)
+        fields.append(self.outboxRoot)
+        header.extensionFields = fields.bytes
+        return header
+    }
+
+    /// The L2 header a stored header is (`blockHeader`'s inverse).
+    /// - Throws: `L2BlockError` when its extension fields are not the five rollup fields.
+    public init(blockHeader: BlockHeader) throws(L2BlockError) {
+        self = try Self.decode(rlp: blockHeader.rlpEncoded)
     }
 
     /// Decodes a header from its RLP.

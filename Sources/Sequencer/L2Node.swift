@@ -1,0 +1,131 @@
+import Chain
+import EthRPC
+import EVM
+import Foundation
+import JSON
+import Node
+import Primitives
+import RPCServer
+import Rollup
+import State
+
+/// The L2 node: the sequencer's chain on its own thread behind the same `eth_*` API as the L1, blocks every
+/// `blockTime`, the certificate methods, and the preconfirmation feed (`newHeads` carrying each block's kind,
+/// anchor and certificate).
+public final class L2Node: EthBackend {
+    let host: ChainHost<SequencerChain>
+    public let subscriptions = SubscriptionHub()
+    public let chainId: UInt64
+    public let identity: SequencerIdentity
+    public let certificates: CertificateStore
+    public var fork: UpstreamFork? { nil }
+    /// Whether `eth_sendTransaction` signs for the development accounts (dev mode).
+    public let signsForDevelopmentAccounts: Bool
+
+    /// Opens the chain with `make`, on the chain thread.
+    public init(devMode: Bool, make: @escaping @Sendable () throws -> SequencerChain) throws {
+        host = try ChainHost(name: "lockstep-l2-chain", make: make)
+        let facts = try host.runBlocking { ($0.l2ChainId, $0.identity, $0.certificates) }
+        chainId = facts.0
+        identity = facts.1
+        certificates = facts.2
+        signsForDevelopmentAccounts = devMode
+    }
+
+    public func withNodeChain<T: Sendable>(_ body: @escaping @Sendable (NodeChain) throws -> T) async throws -> T {
+        try await host.run { try body($0.node) }
+    }
+
+    /// Pools the transaction (durably); the next block includes it.
+    public func accept(_ transaction: Transaction, raw: [UInt8]) async throws -> Hash {
+        try await host.run { try $0.node.submit(verified: transaction, raw: raw) }
+    }
+
+    public func decorate(_ object: inout [String: JSONValue], block: ChainBlock) {
+        guard let header = try? L2Header(blockHeader: block.header) else { return }
+        object["kind"] = .string(header.kind.description)
+        object["l1AnchorNumber"] = .quantity(header.l1AnchorNumber)
+        object["l1AnchorHash"] = .string(header.l1AnchorHash.hexString)
+        object["inboxHash"] = .string(header.inboxHash.hexString)
+        object["outboxRoot"] = .string(header.outboxRoot.hexString)
+        if let certificate = certificates.get(block.number), certificate.blockHash == block.hash {
+            object["certificate"] = .data(certificate.signature)
+        }
+    }
+
+    /// Produces one sequenced block and announces it on the feed (after it is on disk).
+    @discardableResult
+    public func produce(timestamp: UInt64? = nil) async throws -> ChainBlock {
+        let block = try await EthErrors.mapped { try await host.run { try $0.produceSequenced(timestamp: timestamp).block } }
+        subscriptions.publish(block)
+        return block
+    }
+
+    /// Produces a block every `blockTime` seconds, on the grid of multiples of it, until cancelled. A block that
+    /// takes longer than the interval delays the next; none is skipped or produced in a burst.
+    public func runBlocks(blockTime: Double, log: @escaping @Sendable (String) -> Void) async {
+        guard blockTime > 0 else { return }
+        var lastError: String?
+        while !Task.isCancelled {
+            let now = Date().timeIntervalSince1970
+            let next = (now / blockTime).rounded(.down) * blockTime + blockTime
+            try? await Task.sleep(nanoseconds: UInt64(max(0, next - now) * 1e9))
+            if Task.isCancelled { break }
+            do {
+                let block = try await produce()
+                lastError = nil
+                if !block.block.transactions.isEmpty {
+                    log("block \(block.number): \(block.block.transactions.count) transactions, \(block.header.gasUsed) gas")
+                }
+            } catch {
+                let message = "could not produce a block: \(error)"
+                if message != lastError { log(message) }  // once per distinct failure, not every interval
+                lastError = message
+            }
+        }
+    }
+
+    /// Forgets a closed connection's subscriptions.
+    public func disconnected(_ connection: RPCConnection) { subscriptions.disconnected(connection: connection.id) }
+
+    public func stop() { host.stop() }
+
+    /// The head block number and the pool's size.
+    public func status() async throws -> (head: UInt64, pending: Int) {
+        try await host.run { ($0.node.head.number, $0.node.pool.count) }
+    }
+
+    /// Every method the L2 answers: the `eth_*` API and the `lockstep_*` L2 methods.
+    public func methods() -> RPCMethods {
+        var methods = RPCMethods()
+        EthAPI.register(self, into: &methods)
+        methods.register("lockstep_getCertificate") { [self] call in
+            let tag = try BlockTag.parse(try call.params.required(0, "block"))
+            let block = try await chain { node in node.block(tag) }
+            guard let block else { return .null }
+            guard let certificate = certificates.get(block.number), certificate.blockHash == block.hash else { return .null }
+            return .object([
+                "blockNumber": .quantity(block.number), "blockHash": .string(block.hash.hexString),
+                "l2ChainId": .quantity(chainId), "signature": .data(certificate.signature),
+                "sequencer": .string(identity.address.hexString),
+                "domain": .object(["name": "Lockstep", "version": "1", "chainId": .quantity(identity.domain.l1ChainId),
+                                   "verifyingContract": .string(identity.domain.rollup.hexString)]),
+            ])
+        }
+        methods.register("lockstep_l2Status") { [self] _ in
+            let (head, pending, anchorNumber, anchorHash) = try await host.run { chain in
+                (chain.node.head, chain.node.pool.count, chain.head.l1AnchorNumber, chain.head.l1AnchorHash)
+            }
+            return .object([
+                "chainId": .quantity(chainId), "sequencer": .string(identity.address.hexString),
+                "head": .object(["number": .quantity(head.number), "hash": .string(head.hash.hexString),
+                                 "stateRoot": .string(head.header.stateRoot.hexString),
+                                 "timestamp": .quantity(head.header.timestamp)]),
+                "pending": .quantity(UInt64(pending)),
+                "l1Anchor": .object(["number": .quantity(anchorNumber), "hash": .string(anchorHash.hexString)]),
+                "rollup": .string(identity.domain.rollup.hexString), "l1ChainId": .quantity(identity.domain.l1ChainId),
+            ])
+        }
+        return methods
+    }
+}

@@ -1,0 +1,103 @@
+import Chain
+import EVM
+import Primitives
+import Rollup
+import State
+
+/// What an L2 block is made of besides the pool's transactions (`Specs/protocol.md` §4).
+public struct L2BlockPlan: Sendable {
+    public var kind: L2BlockKind
+    public var l1AnchorNumber: UInt64
+    public var l1AnchorHash: Hash
+    /// Deposits relayed by system calls before any transaction.
+    public var deposits: [DepositMessage]
+    /// Transactions that must go first, each group all or nothing (a based block's contents; on replay, the
+    /// whole logged block as one group).
+    public var groups: [TransactionGroup]
+
+    public init(kind: L2BlockKind, l1AnchorNumber: UInt64, l1AnchorHash: Hash, deposits: [DepositMessage] = [],
+                groups: [TransactionGroup] = []) {
+        self.kind = kind
+        self.l1AnchorNumber = l1AnchorNumber
+        self.l1AnchorHash = l1AnchorHash
+        self.deposits = deposits
+        self.groups = groups
+    }
+}
+
+/// Builds L2 blocks with the one block builder: the L2's anchor and deposit system calls are the forced prefix's
+/// prelude, and the seal adds the rollup header fields (inbox hash, outbox root). The sequencer builds with it,
+/// and replays logged blocks with it (the logged block as one forced group, on an empty pool).
+public enum L2Production {
+    /// The attributes of an L2 block: the fixed fields of §3.1 (zero prevrandao and beacon root, no withdrawals).
+    public static func attributes(timestamp: UInt64, coinbase: Address, gasLimit: UInt64? = nil) -> BlockAttributes {
+        BlockAttributes(timestamp: timestamp, coinbase: coinbase, prevRandao: .zero, parentBeaconBlockRoot: .zero,
+                        withdrawals: [], gasLimit: gasLimit, extraData: [])
+    }
+
+    /// The forced prefix and seal for `plan` on top of `chain`'s head, for `BlockBuilder.build` or
+    /// `NodeChain.produce`.
+    public static func recipe(on chain: Blockchain, attributes: BlockAttributes, plan: L2BlockPlan)
+        -> (prefix: ForcedPrefix, seal: (inout BlockHeader, BlockExecutionResult) throws(InvalidBlock) -> Void) {
+        let l2ChainId = chain.config.chainId
+        let template = L2Header(base: BlockBuilder.template(after: chain.head, config: chain.config, attributes: attributes),
+                                kind: plan.kind, l1AnchorNumber: plan.l1AnchorNumber, l1AnchorHash: plan.l1AnchorHash)
+        // The prelude runs once per trial of a group and once for real, last; what it saw last is the block's.
+        let relayed = Relayed()
+        let prefix = ForcedPrefix(prelude: { (execution: BlockExecution) throws(InvalidBlock) in
+            do {
+                let l2 = try L2BlockExecution(l2ChainId: l2ChainId, header: template, execution: execution)
+                for deposit in plan.deposits { try l2.deliver(deposit) }
+                relayed.depositIds = l2.depositIds
+                relayed.withdrawalIds = l2.withdrawalIds
+            } catch {
+                throw InvalidBlock(.systemContractCallFailed, "\(error)")
+            }
+        }, groups: plan.groups)
+        let seal = { (header: inout BlockHeader, result: BlockExecutionResult) throws(InvalidBlock) in
+            let withdrawals = relayed.withdrawalIds + L2BlockExecution.withdrawalIds(in: result.receipts.flatMap(\.logs))
+            var l2 = L2Header(base: header, kind: plan.kind, l1AnchorNumber: plan.l1AnchorNumber,
+                              l1AnchorHash: plan.l1AnchorHash, inboxHash: InboxHash.of(relayed.depositIds),
+                              outboxRoot: Outbox.root(withdrawals))
+            l2.base.requestsHash = RollupProtocol.emptyRequestsHash  // §3.1: no execution-layer requests on the L2
+            header = l2.blockHeader
+        }
+        return (prefix, seal)
+    }
+
+    /// Replays a logged L2 block on `chain`: rebuilds it from its own contents and appends it if the result is
+    /// the block (same hash); nothing changes otherwise.
+    /// - Throws: `L2BlockError` when it does not rebuild to itself.
+    public static func replay(_ block: L2Block, on chain: Blockchain) throws {
+        let base = block.header.base
+        let attributes = self.attributes(timestamp: base.timestamp, coinbase: base.coinbase, gasLimit: base.gasLimit)
+        let senders = try block.transactions.map { try $0.recoverSender() }
+        let plan = L2BlockPlan(kind: block.header.kind, l1AnchorNumber: block.header.l1AnchorNumber,
+                               l1AnchorHash: block.header.l1AnchorHash, deposits: block.deposits,
+                               groups: block.transactions.isEmpty ? [] : [TransactionGroup(
+                                   transactions: block.transactions, senders: senders,
+                                   revertible: Set(block.transactions.map(\.hash)))])
+        let (prefix, seal) = recipe(on: chain, attributes: attributes, plan: plan)
+        let built = try BlockBuilder().build(on: chain, pool: TransactionPool(chainId: chain.config.chainId),
+                                             attributes: attributes, prefix: prefix, seal: seal)
+        guard built.block.header.hash == block.hash else {
+            throw L2BlockError("L2 block \(block.number) does not rebuild to itself: its hash is \(block.hash), " +
+                               "its contents give \(built.block.header.hash)")
+        }
+        chain.append(built: built)
+    }
+
+    /// What the prelude saw, for the seal.
+    final class Relayed: @unchecked Sendable {
+        // @unchecked: used only on the thread that builds the block.
+        var depositIds: [Hash] = []
+        var withdrawalIds: [Hash] = []
+    }
+}
+
+extension L2Block {
+    /// The L2 block a built block is (its header carries the rollup fields), with the deposits it relayed.
+    public init(built block: Block, deposits: [DepositMessage]) throws(L2BlockError) {
+        self.init(header: try L2Header(blockHeader: block.header), transactions: block.transactions, deposits: deposits)
+    }
+}

@@ -1,0 +1,87 @@
+import Chain
+import EVM
+import Node
+import Primitives
+import Rollup
+import Synchronization
+
+/// A sequenced block's certificate: the sequencer's EIP-712 signature of its `SequencedBlock` (§3.3).
+public struct Certificate: Sendable, Hashable {
+    public var blockNumber: UInt64
+    public var blockHash: Hash
+    /// 65 bytes, r ‖ s ‖ v with v ∈ {27, 28}.
+    public var signature: [UInt8]
+}
+
+/// The certificates of the chain's blocks, by number: written on the chain thread as blocks are made or
+/// replayed, read by the API from any thread.
+public final class CertificateStore: Sendable {
+    private let table = Mutex<[UInt64: Certificate]>([:])
+    public init() {}
+    public func put(_ certificate: Certificate) { table.withLock { $0[certificate.blockNumber] = certificate } }
+    public func get(_ number: UInt64) -> Certificate? { table.withLock { $0[number] } }
+    /// Forgets the certificates of blocks after `number` (a revert to a snapshot).
+    public func truncate(after number: UInt64) { table.withLock { $0 = $0.filter { $0.key <= number } } }
+}
+
+/// The L2's block rules for the node core (`Specs/protocol.md` §3–4): the genesis header carries the rollup
+/// fields, logged blocks are L2 blocks with their certificates (rebuilt by `L2Production.replay`), and blob
+/// transactions are refused.
+public struct L2Rules: ChainRules {
+    public let genesisAnchorNumber: UInt64
+    public let genesisAnchorHash: Hash
+    public let certificates: CertificateStore
+
+    public init(genesisAnchorNumber: UInt64, genesisAnchorHash: Hash, certificates: CertificateStore) {
+        self.genesisAnchorNumber = genesisAnchorNumber
+        self.genesisAnchorHash = genesisAnchorHash
+        self.certificates = certificates
+    }
+
+    public func adjustGenesis(_ header: inout BlockHeader) {
+        var l2 = L2Header(base: header, kind: .sequenced, l1AnchorNumber: genesisAnchorNumber,
+                          l1AnchorHash: genesisAnchorHash)
+        l2.base.parentBeaconBlockRoot = .zero
+        l2.base.requestsHash = RollupProtocol.emptyRequestsHash
+        header = l2.blockHeader
+    }
+
+    public func replay(_ payload: [UInt8], on chain: Blockchain) throws {
+        let event = try L2BlockEvent.decode(payload)
+        try L2Production.replay(event.block, on: chain)
+        if let signature = event.certificate {
+            certificates.put(Certificate(blockNumber: event.block.number, blockHash: event.block.hash, signature: signature))
+        }
+    }
+
+    public func screen(_ transaction: Transaction) throws {
+        if transaction.type == .blob {
+            throw PoolError(.invalid, "blob transactions (type 3) are not valid on the L2: blobs are L1 data")
+        }
+    }
+}
+
+/// A block event in the L2's log: `rlp([l2Block, certificate])`, the certificate empty for a based block.
+public struct L2BlockEvent: Sendable {
+    public var block: L2Block
+    public var certificate: [UInt8]?
+
+    public var encoded: [UInt8] {
+        var encoder = RLPEncoder(capacity: 1024)
+        encoder.appendList { list in
+            list.append(encoded: block.rlpEncoded)
+            list.append(bytes: certificate ?? [])
+        }
+        return encoder.bytes
+    }
+
+    public static func decode(_ bytes: [UInt8]) throws -> L2BlockEvent {
+        var reader = RLPReader(bytes)
+        var list = try reader.readList()
+        let blockBytes = Array(try list.readEncoded())
+        let signature = Array(try list.readBytes())
+        try list.finish()
+        try reader.finish()
+        return L2BlockEvent(block: try L2Block.decode(rlp: blockBytes), certificate: signature.isEmpty ? nil : signature)
+    }
+}
