@@ -1,4 +1,4 @@
-"""Starts and stops `lockstep l1` for the web3.py suite."""
+"""Starts and stops `lockstep l1` and `lockstep l2` for the web3.py suites."""
 import os
 import re
 import signal
@@ -15,12 +15,14 @@ def binary():
     return path
 
 
-class L1Node:
-    """A running `lockstep l1 --port 0`; `url` and `ws_url` are known once it listens."""
+class ServiceNode:
+    """A running `lockstep SERVICE --port 0`; `url` and `ws_url` are known once it listens."""
+
+    service = None
 
     def __init__(self, *args, data_dir=None):
         self.data_dir = data_dir
-        command = [binary(), "l1", "--port", "0", *args]
+        command = [binary(), self.service, "--port", "0", *args]
         if data_dir:
             command += ["--data-dir", data_dir]
         env = dict(os.environ, LOCKSTEP_QUIET="1")
@@ -42,7 +44,7 @@ class L1Node:
         threading.Thread(target=read, daemon=True).start()
         if not ready.wait(60) or self.process.poll() is not None:
             self.stop()
-            raise RuntimeError("lockstep l1 did not start:\n" + "".join(self.output))
+            raise RuntimeError(f"lockstep {self.service} did not start:\n" + "".join(self.output))
 
     def stop(self, kill=False):
         if self.process.poll() is None:
@@ -52,3 +54,11 @@ class L1Node:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+
+
+class L1Node(ServiceNode):
+    service = "l1"
+
+
+class L2Node(ServiceNode):
+    service = "l2"

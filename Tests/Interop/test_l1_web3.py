@@ -18,6 +18,7 @@ import eth_account.typed_transactions as _typed_transactions
 sys.modules.setdefault("eth_account._utils.typed_transactions", _typed_transactions)
 from flashbots import flashbot  # noqa: E402
 
+from ethproof import verify_proof  # noqa: E402
 from l1node import L1Node  # noqa: E402
 
 MNEMONIC = "test test test test test test test test test test test junk"
@@ -276,35 +277,6 @@ def test_get_proof_verifies_against_the_state_root(w3):
     assert storage_root == bytes(proof["storageHash"]) and code_hash == bytes(proof["codeHash"])
     absent = w3.eth.get_proof(to_checksum_address("0x" + "de" * 20), [], "latest")
     assert verify_proof(bytes(block["stateRoot"]), keccak(b"\xde" * 20), absent["accountProof"]) is None
-
-
-def verify_proof(root, key, proof):
-    """Walks an eth_getProof proof from `root` along `key`'s nibbles; returns the value, or None when absent."""
-    nibbles = [n for byte in key for n in (byte >> 4, byte & 15)]
-    expected = root
-    for encoded in proof:
-        encoded = bytes(encoded)
-        assert (keccak(encoded) == expected) if len(encoded) >= 32 else encoded == expected
-        node = rlp.decode(encoded)
-        if len(node) == 17:
-            if not nibbles:
-                return node[16] or None
-            child = node[nibbles[0]]
-            nibbles = nibbles[1:]
-            if child == b"":
-                return None
-            expected = child if isinstance(child, bytes) else rlp.encode(child)
-        else:
-            path, value = node
-            flag = path[0] >> 4
-            part = ([path[0] & 15] if flag & 1 else []) + [n for byte in path[1:] for n in (byte >> 4, byte & 15)]
-            if nibbles[:len(part)] != part:
-                return None
-            nibbles = nibbles[len(part):]
-            if flag >= 2:
-                return value if not nibbles else None
-            expected = value if isinstance(value, bytes) else rlp.encode(value)
-    raise AssertionError("proof ended early")
 
 
 def test_fees_and_history(w3):
