@@ -139,6 +139,8 @@ let package = Package(
                     dependencies: ["EthRPC", "Node", "Chain", "RPCServer", "JSON", "EVM", "Primitives"]),
         .testTarget(name: "L1DevnetTests",
                     dependencies: ["L1Devnet", "EthRPC", "Node", "Chain", "RPCServer", "Store", "JSON", "EVM", "Primitives"]),
+        .testTarget(name: "SequencerTests",
+                    dependencies: ["Sequencer", "Rollup", "Node", "Chain", "State", "Store", "EVM", "Primitives"]),
         .testTarget(name: "ChainTests",
                     dependencies: ["Chain", "ChainTestRunner", "StateTestRunner", "State", "EVM", "Primitives", "FixtureSupport"]),
     ],
