@@ -62,15 +62,9 @@ public final class DevnetNode: EthBackend {
 
     /// Produces a block every `slotSeconds` seconds, at the start of each slot, until cancelled.
     public func runSlots(slotSeconds: Double, log: @escaping @Sendable (String) -> Void) async {
-        guard slotSeconds > 0 else { return }
-        while !Task.isCancelled {
-            let now = Date().timeIntervalSince1970
-            let next = (now / slotSeconds).rounded(.down) * slotSeconds + slotSeconds
-            try? await Task.sleep(nanoseconds: UInt64(max(0, next - now) * 1e9))
-            if Task.isCancelled { break }
+        await repeatOnClockGrid(every: slotSeconds) {
             do {
-                let number = try await mine()
-                log("block \(number) mined")
+                log("block \(try await mine()) mined")
             } catch {
                 log("could not mine a block: \(error)")
             }

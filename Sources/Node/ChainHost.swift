@@ -45,3 +45,16 @@ public func offChainThread<T: Sendable>(_ body: @escaping @Sendable () throws ->
     }
     return try result.get()
 }
+
+/// Runs `tick` at each multiple of `interval` seconds of the wall clock until the task is cancelled: slot starts
+/// on the L1, block times on the L2. A tick that overruns delays the next; none is made up in a burst.
+public func repeatOnClockGrid(every interval: Double, _ tick: () async -> Void) async {
+    guard interval > 0 else { return }
+    while !Task.isCancelled {
+        let now = Date().timeIntervalSince1970
+        let next = (now / interval).rounded(.down) * interval + interval
+        try? await Task.sleep(nanoseconds: UInt64(max(0, next - now) * 1e9))
+        if Task.isCancelled { break }
+        await tick()
+    }
+}

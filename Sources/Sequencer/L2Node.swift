@@ -64,13 +64,8 @@ public final class L2Node: EthBackend {
     /// Produces a block every `blockTime` seconds, on the grid of multiples of it, until cancelled. A block that
     /// takes longer than the interval delays the next; none is skipped or produced in a burst.
     public func runBlocks(blockTime: Double, log: @escaping @Sendable (String) -> Void) async {
-        guard blockTime > 0 else { return }
         var lastError: String?
-        while !Task.isCancelled {
-            let now = Date().timeIntervalSince1970
-            let next = (now / blockTime).rounded(.down) * blockTime + blockTime
-            try? await Task.sleep(nanoseconds: UInt64(max(0, next - now) * 1e9))
-            if Task.isCancelled { break }
+        await repeatOnClockGrid(every: blockTime) {
             do {
                 let block = try await produce()
                 lastError = nil

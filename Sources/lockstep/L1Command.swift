@@ -38,8 +38,7 @@ struct L1Command: AsyncParsableCommand {
             acknowledged survives a crash.
             """)
 
-    @Option(name: .long, help: "Address to listen on.")
-    var host = "127.0.0.1"
+    @OptionGroup var service: ServiceOptions
 
     @Option(name: .long, help: "Port to listen on (0 picks a free one).")
     var port = 8545
@@ -56,9 +55,6 @@ struct L1Command: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Start from this geth-style genesis file instead of the built-in one.", valueName: "file"))
     var genesis: String?
 
-    @Option(name: .long, help: ArgumentHelp("Keep the chain here and continue it on restart.", valueName: "dir"))
-    var dataDir: String?
-
     @Flag(name: .long, help: ArgumentHelp(
         "Enable the EXECUTE precompile at 0x0101 (native-rollup verification of Lockstep L2 blocks, Specs/protocol.md §8.3) on a new chain.",
         discussion: "A genesis file enables it with \"lockstepExecute\": true in its config. A chain kept in --data-dir keeps the setting it was created with."))
@@ -71,17 +67,9 @@ struct L1Command: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The upstream block to fork from (default: its latest).", valueName: "n"))
     var forkBlockNumber: UInt64?
 
-    @Option(name: .long, help: "Largest request accepted, in bytes.")
-    var maxRequestBytes = 10 << 20
-
-    @Option(name: .long, help: "Most calls in one batch request.")
-    var maxBatch = 1_000
-
     func validate() throws {
         guard slotTime >= 0, slotTime <= 86_400 else { throw ValidationError("--slot-time must be between 0 and 86400 seconds") }
-        guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
-        guard maxRequestBytes >= 1_024 else { throw ValidationError("--max-request-bytes must be at least 1024") }
-        guard maxBatch >= 1 else { throw ValidationError("--max-batch must be at least 1") }
+        try service.validate(port: port)
         if let genesis, !FileManager.default.fileExists(atPath: genesis) {
             throw ValidationError("no such genesis file: \(genesis)")
         }
@@ -93,15 +81,9 @@ struct L1Command: AsyncParsableCommand {
     }
 
     func run() async throws {
-        var log: EventLog? = nil
-        if let dataDir {
-            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
-            do {
-                log = try EventLog(path: (dataDir as NSString).appendingPathComponent("devnet.sqlite"))
-            } catch {
-                throw CommandFailure("cannot open the data directory \(dataDir): \(error)")
-            }
-        }
+        let eventLog = try service.openLog("devnet.sqlite")
+        let log = eventLog.log
+        let dataDir = service.dataDir
         // A data directory that holds a fork continues it (from its logged upstream unless --fork-url names another).
         let fork: UpstreamFork?
         do {
@@ -124,7 +106,6 @@ struct L1Command: AsyncParsableCommand {
         }
         if executePrecompile { initial.executePrecompile = true }
         let startGenesis = initial
-        let eventLog = LogBox(log: log)
         let node: DevnetNode
         do {
             let chainId = self.chainId
@@ -137,51 +118,30 @@ struct L1Command: AsyncParsableCommand {
         } catch {
             throw CommandFailure("cannot start the chain: \(error)")
         }
-        let dispatcher = RPCDispatcher(methods: node.methods(),
-                                       limits: RPCLimits(maxRequestBytes: maxRequestBytes, maxBatchSize: maxBatch))
         let slotTime = self.slotTime
-        let host = self.host
-        let dataDir = self.dataDir
-        let app = RPCHTTPServer.application(
-            dispatcher: dispatcher, configuration: RPCServerConfiguration(host: host, port: port, limits: dispatcher.limits),
-            onRunning: { port in
-                let status = try? await node.withChainStatus()
-                var lines = ["lockstep l1 \(LockstepVersion.string)",
-                             "chain id \(node.chainId), head block \(status?.head ?? 0), " +
-                             (slotTime == 0 ? "mining on every transaction" : "a block every \(slotTime) s"),
-                             "data: \(dataDir.map { "\($0)/devnet.sqlite" } ?? "in memory (use --data-dir to keep the chain)")",
-                             "", "Development accounts (10,000 ETH each; public keys, never use them elsewhere):"]
-                if node.hasExecutePrecompile {
-                    lines.insert("EXECUTE precompile at 0x0000000000000000000000000000000000000101 (Specs/protocol.md §8.3)", at: 2)
-                }
-                if let fork = node.fork {
-                    lines.insert("forked from \(fork.url) at block \(fork.blockNumber) (\(fork.header.hash))", at: 2)
-                }
-                for (index, address) in DevAccounts.addresses.enumerated() {
-                    lines.append("(\(index)) \(address)  key \(Hex.encode(DevAccounts.privateKeys[index].bytes))")
-                }
-                lines += ["", "Listening on http://\(host):\(port) and ws://\(host):\(port)"]
-                print(lines.joined(separator: "\n"))
-                fflush(nil)
-            },
-            onDisconnect: { node.disconnected($0) })
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService() }
-            if slotTime > 0 {
-                group.addTask {
-                    await node.runSlots(slotSeconds: slotTime) { message in
-                        if ProcessInfo.processInfo.environment["LOCKSTEP_QUIET"] == nil { print(message); fflush(nil) }
-                    }
-                }
+        let storage = service.storage("devnet.sqlite")
+        let banner: @Sendable (Int) async -> [String] = { _ in
+            let status = try? await node.withChainStatus()
+            var lines = ["lockstep l1 \(LockstepVersion.string)",
+                         "chain id \(node.chainId), head block \(status?.head ?? 0), " +
+                         (slotTime == 0 ? "mining on every transaction" : "a block every \(slotTime) s"),
+                         "data: \(storage)",
+                         "", "Development accounts (10,000 ETH each; public keys, never use them elsewhere):"]
+            if node.hasExecutePrecompile {
+                lines.insert("EXECUTE precompile at 0x0000000000000000000000000000000000000101 (Specs/protocol.md §8.3)", at: 2)
             }
-            try await group.next()
-            group.cancelAll()
+            if let fork = node.fork {
+                lines.insert("forked from \(fork.url) at block \(fork.blockNumber) (\(fork.header.hash))", at: 2)
+            }
+            for (index, address) in DevAccounts.addresses.enumerated() {
+                lines.append("(\(index)) \(address)  key \(Hex.encode(DevAccounts.privateKeys[index].bytes))")
+            }
+            return lines
         }
+        var slots: (@Sendable (_ log: @escaping @Sendable (String) -> Void) async -> Void)? = nil
+        if slotTime > 0 { slots = { log in await node.runSlots(slotSeconds: slotTime, log: log) } }
+        try await service.serve(methods: node.methods(), port: port, banner: banner,
+                                onDisconnect: { node.disconnected($0) }, background: slots)
         node.stop()
     }
-}
-
-/// Hands the event log to the chain thread, which alone uses it from then on.
-struct LogBox: @unchecked Sendable {
-    let log: EventLog?
 }

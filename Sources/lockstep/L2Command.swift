@@ -34,8 +34,7 @@ struct L2Command: AsyncParsableCommand {
             before it is announced; a restart (even after kill -9) continues the same chain.
             """)
 
-    @Option(name: .long, help: "Address to listen on.")
-    var host = "127.0.0.1"
+    @OptionGroup var service: ServiceOptions
 
     @Option(name: .long, help: "Port to listen on (0 picks a free one).")
     var port = 9545
@@ -64,20 +63,9 @@ struct L2Command: AsyncParsableCommand {
     @Option(name: .long, help: "Block gas limit of a new chain.")
     var gasLimit: UInt64 = 30_000_000
 
-    @Option(name: .long, help: ArgumentHelp("Keep the chain here and continue it on restart.", valueName: "dir"))
-    var dataDir: String?
-
-    @Option(name: .long, help: "Largest request accepted, in bytes.")
-    var maxRequestBytes = 10 << 20
-
-    @Option(name: .long, help: "Most calls in one batch request.")
-    var maxBatch = 1_000
-
     func validate() throws {
         guard blockTime >= 0.05, blockTime <= 3_600 else { throw ValidationError("--block-time must be between 0.05 and 3600 seconds") }
-        guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
-        guard maxRequestBytes >= 1_024 else { throw ValidationError("--max-request-bytes must be at least 1024") }
-        guard maxBatch >= 1 else { throw ValidationError("--max-batch must be at least 1") }
+        try service.validate(port: port)
         if sequencerKey != nil && sequencerKeyFile != nil {
             throw ValidationError("--sequencer-key and --sequencer-key-file exclude each other")
         }
@@ -119,18 +107,9 @@ struct L2Command: AsyncParsableCommand {
         let rollupAddress = try rollup.map { try Address(hex: $0) }
             ?? Address.contractAddress(sender: DevAccounts.addresses[0], nonce: 2)
         let identity = SequencerIdentity(key: key, domain: RollupDomain(l1ChainId: l1ChainId, rollup: rollupAddress))
-        var log: EventLog? = nil
-        if let dataDir {
-            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
-            do {
-                log = try EventLog(path: (dataDir as NSString).appendingPathComponent("l2.sqlite"))
-            } catch {
-                throw CommandFailure("cannot open the data directory \(dataDir): \(error)")
-            }
-        }
+        let eventLog = try service.openLog("l2.sqlite")
         let genesis = L2Genesis.genesis(l2ChainId: chainId, timestamp: UInt64(Date().timeIntervalSince1970),
                                         gasLimit: gasLimit, fundDevelopmentAccounts: dev)
-        let eventLog = LogBox(log: log)
         let node: L2Node
         do {
             node = try L2Node(devMode: dev) {
@@ -139,34 +118,20 @@ struct L2Command: AsyncParsableCommand {
         } catch {
             throw CommandFailure("cannot start the L2 chain: \(error)")
         }
-        let dispatcher = RPCDispatcher(methods: node.methods(),
-                                       limits: RPCLimits(maxRequestBytes: maxRequestBytes, maxBatchSize: maxBatch))
-        let (host, blockTime, dataDir, dev) = (self.host, self.blockTime, self.dataDir, self.dev)
-        let app = RPCHTTPServer.application(
-            dispatcher: dispatcher, configuration: RPCServerConfiguration(host: host, port: port, limits: dispatcher.limits),
-            onRunning: { port in
-                let status = try? await node.status()
-                var lines = ["lockstep l2 \(LockstepVersion.string)",
-                             "chain id \(node.chainId), head block \(status?.head ?? 0), a block every \(blockTime) s",
-                             "sequencer \(identity.address)\(dev && identity.key == DevAccounts.privateKeys[9] ? " (development account 9)" : "")",
-                             "certificates: L1 chain \(identity.domain.l1ChainId), Rollup \(identity.domain.rollup)",
-                             "data: \(dataDir.map { "\($0)/l2.sqlite" } ?? "in memory (use --data-dir to keep the chain)")"]
-                if dev { lines.append("development accounts funded (the keys `lockstep l1` prints)") }
-                lines += ["", "Listening on http://\(host):\(port) and ws://\(host):\(port)"]
-                print(lines.joined(separator: "\n"))
-                fflush(nil)
-            },
-            onDisconnect: { node.disconnected($0) })
-        try await withThrowingTaskGroup(of: Void.self) { group in
-            group.addTask { try await app.runService() }
-            group.addTask {
-                await node.runBlocks(blockTime: blockTime) { message in
-                    if ProcessInfo.processInfo.environment["LOCKSTEP_QUIET"] == nil { print(message); fflush(nil) }
-                }
-            }
-            try await group.next()
-            group.cancelAll()
+        let (blockTime, dev, storage) = (self.blockTime, self.dev, service.storage("l2.sqlite"))
+        let banner: @Sendable (Int) async -> [String] = { _ in
+            let status = try? await node.status()
+            var lines = ["lockstep l2 \(LockstepVersion.string)",
+                         "chain id \(node.chainId), head block \(status?.head ?? 0), a block every \(blockTime) s",
+                         "sequencer \(identity.address)\(dev && identity.key == DevAccounts.privateKeys[9] ? " (development account 9)" : "")",
+                         "certificates: L1 chain \(identity.domain.l1ChainId), Rollup \(identity.domain.rollup)",
+                         "data: \(storage)"]
+            if dev { lines.append("development accounts funded (the keys `lockstep l1` prints)") }
+            return lines
         }
+        try await service.serve(methods: node.methods(), port: port, banner: banner,
+                                onDisconnect: { node.disconnected($0) },
+                                background: { log in await node.runBlocks(blockTime: blockTime, log: log) })
         node.stop()
     }
 }

@@ -1,0 +1,76 @@
+import ArgumentParser
+import Foundation
+import RPCServer
+import Store
+
+/// The options every JSON-RPC service shares (its port is its own: each has a different default).
+struct ServiceOptions: ParsableArguments {
+    @Option(name: .long, help: "Address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(name: .long, help: ArgumentHelp("Keep the chain here and continue it on restart.", valueName: "dir"))
+    var dataDir: String?
+
+    @Option(name: .long, help: "Largest request accepted, in bytes.")
+    var maxRequestBytes = 10 << 20
+
+    @Option(name: .long, help: "Most calls in one batch request.")
+    var maxBatch = 1_000
+
+    func validate(port: Int) throws {
+        guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
+        guard maxRequestBytes >= 1_024 else { throw ValidationError("--max-request-bytes must be at least 1024") }
+        guard maxBatch >= 1 else { throw ValidationError("--max-batch must be at least 1") }
+    }
+
+    /// Opens DIR/`file` as the service's event log when --data-dir is given.
+    func openLog(_ file: String) throws -> LogBox {
+        guard let dataDir else { return LogBox(log: nil) }
+        try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+        do {
+            return LogBox(log: try EventLog(path: (dataDir as NSString).appendingPathComponent(file)))
+        } catch {
+            throw CommandFailure("cannot open the data directory \(dataDir): \(error)")
+        }
+    }
+
+    /// Where the chain is kept, for the start-up banner.
+    func storage(_ file: String) -> String {
+        dataDir.map { "\($0)/\(file)" } ?? "in memory (use --data-dir to keep the chain)"
+    }
+
+    /// Serves `methods` on `port` until the process is stopped, with `background` (block production) alongside;
+    /// prints `banner(port)` once listening, and the background job's messages unless $LOCKSTEP_QUIET is set.
+    func serve(methods: RPCMethods, port: Int, banner: @escaping @Sendable (Int) async -> [String],
+               onDisconnect: @escaping @Sendable (RPCConnection) -> Void,
+               background: (@Sendable (_ log: @escaping @Sendable (String) -> Void) async -> Void)?) async throws {
+        let dispatcher = RPCDispatcher(methods: methods,
+                                       limits: RPCLimits(maxRequestBytes: maxRequestBytes, maxBatchSize: maxBatch))
+        let host = self.host
+        let app = RPCHTTPServer.application(
+            dispatcher: dispatcher, configuration: RPCServerConfiguration(host: host, port: port, limits: dispatcher.limits),
+            onRunning: { port in
+                let lines = await banner(port) + ["", "Listening on http://\(host):\(port) and ws://\(host):\(port)"]
+                print(lines.joined(separator: "\n"))
+                fflush(nil)
+            },
+            onDisconnect: onDisconnect)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.runService() }
+            if let background {
+                group.addTask {
+                    await background { message in
+                        if ProcessInfo.processInfo.environment["LOCKSTEP_QUIET"] == nil { print(message); fflush(nil) }
+                    }
+                }
+            }
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+}
+
+/// Hands the event log to the chain thread, which alone uses it from then on.
+struct LogBox: @unchecked Sendable {
+    let log: EventLog?
+}
