@@ -10,6 +10,7 @@ ARGS ?= l1 --slot-time 2 --data-dir .lockstep-data
 deps:
 	@bash Deploy/install-deps.sh
 
+# Builds every product: lockstep and the benchmarks' lockstep-bench (which `lockstep bench` runs).
 build: deps
 	$(SWIFT) build -c release
 
@@ -21,6 +22,7 @@ run: build
 test: deps
 	$(SWIFT) test -c release
 	$(SWIFT) build -c release --product lockstep
+	$(SWIFT) build -c release --product lockstep-bench
 	LOCKSTEP_BIN=$(abspath $(LOCKSTEP)) $(VENV)/bin/python -m pytest -q Tests/Interop
 
 bench: build

@@ -3,12 +3,16 @@ import PackageDescription
 
 // Lockstep: a synchronous-composability block builder for Ethereum rollups.
 // Modules follow DESIGN.md §2; lower layers never import upper ones:
-//   lockstep → L1Devnet / Sequencer → EthRPC → Node → Rollup / RPCServer → ChainTestRunner / StateTestRunner → Chain / Store
-//   → State → EVM / JSONRPCClient → JSON → Primitives → C libraries.
+//   lockstep, LockstepBench → L1Devnet / Sequencer → EthRPC → Node → Rollup / RPCServer → ChainTestRunner /
+//   StateTestRunner → Chain / Store → State → EVM / JSONRPCClient → JSON → Primitives → C libraries.
 // One node core serves both chains: Node (chain thread, event-log journal, block production through
 // Chain.BlockBuilder, subscriptions, fork wiring) under EthRPC (the eth_* API over a backend protocol, where domain
-// errors become JSON-RPC errors). L1Devnet holds only the devnet L1's policy (bundles, slots, test methods).
+// errors become JSON-RPC errors). L1Devnet holds only the devnet L1's policy (bundles, slots, test methods);
+// Sequencer only the L2's (rollup header fields, system calls, certificates).
 // The server and the client share only JSON: RPCServer does not import JSONRPCClient.
+// The benchmarks are their own executable (lockstep-bench; `lockstep bench` runs it), so product modules hold no
+// benchmark code. Internals one module shares with another (EVM's BLS12-381 arithmetic for the benchmarks, the
+// commands' JSONOutput) use `package` access, not `public`.
 let hotPathSettings: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"])]
 
 let package = Package(
@@ -16,6 +20,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "lockstep", targets: ["lockstep"]),
+        .executable(name: "lockstep-bench", targets: ["LockstepBench"]),
         .library(name: "Primitives", targets: ["Primitives"]),
         .library(name: "EVM", targets: ["EVM"]),
         .library(name: "State", targets: ["State"]),
@@ -54,7 +59,8 @@ let package = Package(
         .target(name: "State",
                 dependencies: ["EVM", "JSON", "JSONRPCClient", "Primitives"],
                 swiftSettings: hotPathSettings),
-        // JSON values, the strict RFC 8259 parser, deterministic serialization, Ethereum quantity and data encodings.
+        // JSON values, the strict RFC 8259 parser, deterministic serialization, Ethereum quantity and data encodings;
+        // the commands' ordered, pretty-printed output (package access).
         .target(name: "JSON",
                 dependencies: ["Primitives"]),
         // JSON-RPC 2.0 client over libcurl: batching, keep-alive, deadlines, retries.
@@ -110,6 +116,13 @@ let package = Package(
                           dependencies: [
                               "Primitives", "EVM", "State", "Store", "JSON", "JSONRPCClient", "StateTestRunner", "Chain", "ChainTestRunner", "Node", "L1Devnet", "Sequencer", "RPCServer", "Rollup",
                               "CCurl", "CGMP",
+                              .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                          ]),
+        // Benchmarks (primitives, evm, precompiles with the BLS12-381 building blocks, bundle, state, l1): release
+        // builds only; `lockstep bench` forwards to this executable.
+        .executableTarget(name: "LockstepBench",
+                          dependencies: [
+                              "Primitives", "EVM", "State", "JSON", "JSONRPCClient", "StateTestRunner", "Chain", "Node", "L1Devnet", "Sequencer", "Rollup", "RPCServer",
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                           ]),
 

@@ -6,18 +6,18 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 venv="$root/.venv"
-lockstep="$root/.build/release/lockstep"
+benchmarks="$root/.build/release/lockstep-bench"  # what `lockstep bench` runs
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/python" -c "import eth_account, ckzg" 2>/dev/null || "$venv/bin/pip" install -q -r "$root/Deploy/requirements-test.txt"
 "$venv/bin/python" -c "import pyrevm, py_arkworks_bls12381, blspy" 2>/dev/null \
     || "$venv/bin/pip" install -q pyrevm==0.3.7 py_arkworks_bls12381==0.5.0 blspy==2.0.3
-[ -x "$lockstep" ] || (cd "$root" && swift build -c release --product lockstep)
+[ -x "$benchmarks" ] || (cd "$root" && swift build -c release --product lockstep-bench)
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 echo "== references (native, through Python bindings) =="
 "$venv/bin/python" "$root/Deploy/bench/bls_reference.py" --json "$work/reference.json"
 echo "== lockstep bench precompiles =="
-"$lockstep" bench precompiles ${1:+--quick} --json > "$work/lockstep.json"
+"$benchmarks" precompiles ${1:+--quick} --json > "$work/lockstep.json"
 echo "== ratio (lockstep ns/gas / reference ns/gas; below 1.0 is faster) =="
 "$venv/bin/python" - "$work/reference.json" "$work/lockstep.json" <<'PY'
 import json, sys

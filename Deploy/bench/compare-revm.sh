@@ -6,18 +6,18 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 bench="${LOCKSTEP_BENCH_DIR:-$root/../shared/bench}"
 venv="$root/.venv"
-lockstep="$root/.build/release/lockstep"
+benchmarks="$root/.build/release/lockstep-bench"  # what `lockstep bench` runs
 [ -f "$bench/bench_pyrevm.py" ] || { echo "compare-revm: $bench/bench_pyrevm.py not found (set LOCKSTEP_BENCH_DIR)" >&2; exit 1; }
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/python" -c "import pyrevm" 2>/dev/null || "$venv/bin/pip" install -q pyrevm==0.3.7
-[ -x "$lockstep" ] || (cd "$root" && swift build -c release --product lockstep)
+[ -x "$benchmarks" ] || (cd "$root" && swift build -c release --product lockstep-bench)
 work="$(mktemp -d)"
 trap 'rm -rf "$work"' EXIT
 echo "== revm (pyrevm 0.3.7) =="
 (cd "$work" && "$venv/bin/python" "$bench/bench_pyrevm.py" "$@")
 echo "== lockstep =="
-"$lockstep" bench evm --bench-dir "$bench" ${1:+--quick} | tee "$work/lockstep.txt"
-"$lockstep" bench evm --bench-dir "$bench" ${1:+--quick} --json > "$work/lockstep.json"
+"$benchmarks" evm --bench-dir "$bench" ${1:+--quick} | tee "$work/lockstep.txt"
+"$benchmarks" evm --bench-dir "$bench" ${1:+--quick} --json > "$work/lockstep.json"
 echo "== ratio (lockstep / revm, per opcode; below 1.0 is faster than revm) =="
 "$venv/bin/python" - "$work/results_pyrevm.json" "$work/lockstep.json" <<'PY'
 import json, sys

@@ -8,6 +8,10 @@ set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 lockstep="$root/.build/release/lockstep"
 [ -x "$lockstep" ] || (cd "$root" && swift build -c release --product lockstep)
+# `lockstep bench` runs the separate lockstep-bench executable.
+if [ "${1:-}" = bench ] && [ ! -x "$root/.build/release/lockstep-bench" ]; then
+    (cd "$root" && swift build -c release --product lockstep-bench)
+fi
 work="$(mktemp -d)"
 mkfifo "$work/lifeline"
 # The server exits when its stdin closes: the fifo's writer is this script (fd 9), so it never outlives us.

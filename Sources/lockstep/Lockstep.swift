@@ -11,12 +11,13 @@ struct Lockstep: AsyncParsableCommand {
             Implemented so far: the L1 development chain with its JSON-RPC API (l1), the L2 node with sequenced,
             certified blocks (l2), protocol v1 tools (protocol vectors, protocol execute, protocol scenario),
             transaction tools (tx decode, tx sign), calls against forked state (call), the state-test and
-            blockchain-test runners (statetest, blocktest) and benchmarks (bench). The slot protocol, the builder
-            and the prover services are being built (see the README).
+            blockchain-test runners (statetest, blocktest) and benchmarks (bench, which runs the separate
+            lockstep-bench executable). The slot protocol, the builder and the prover services are being built (see
+            the README).
             """,
         version: LockstepVersion.string,
         subcommands: [VersionCommand.self, TransactionCommand.self, StateTestCommand.self, BlockTestCommand.self, CallCommand.self,
-                      L1Command.self, L2Command.self, ProtocolCommand.self, BenchCommand.self]
+                      L1Command.self, L2Command.self, ProtocolCommand.self, BenchForwardingCommand.self]
     )
 }
 

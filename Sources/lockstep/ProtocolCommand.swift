@@ -1,6 +1,7 @@
 import ArgumentParser
 import Chain
 import Foundation
+import JSON
 import Primitives
 import Rollup
 

@@ -116,7 +116,7 @@ extension BLS12381 {
     static let xSquared: UInt128 = UInt128(xAbsolute) * UInt128(xAbsolute)
 
     /// A point in affine coordinates; `isInfinity` marks the point at infinity (whose coordinates are zero).
-    struct AffinePoint<F: Field>: Equatable, Sendable {
+    package struct AffinePoint<F: Field>: Equatable, Sendable {
         var x: F, y: F
         var isInfinity: Bool
 
@@ -131,7 +131,7 @@ extension BLS12381 {
             isInfinity || y.squared == x.squared * x + F.curveB
         }
 
-        var negated: AffinePoint { isInfinity ? self : AffinePoint(x: x, y: y.negated) }
+        package var negated: AffinePoint { isInfinity ? self : AffinePoint(x: x, y: y.negated) }
 
         var jacobian: JacobianPoint<F> { isInfinity ? .infinity : JacobianPoint(x: x, y: y, z: .one) }
 
@@ -300,16 +300,16 @@ extension BLS12381 {
 // MARK: - G1 and G2 specifics
 
 extension BLS12381 {
-    typealias G1Affine = AffinePoint<Fp>
+    package typealias G1Affine = AffinePoint<Fp>
     typealias G1Point = JacobianPoint<Fp>
-    typealias G2Affine = AffinePoint<Fp2>
+    package typealias G2Affine = AffinePoint<Fp2>
     typealias G2Point = JacobianPoint<Fp2>
 
     /// The standard generators (EIP-2537, RFC 9380).
-    static let g1Generator = G1Affine(
+    package static let g1Generator = G1Affine(
         x: Fp(hex: "0x17f1d3a73197d7942695638c4fa9ac0fc3688c4f9774b905a14e3a3f171bac586c55e83ff97a1aeffb3af00adb22c6bb"),
         y: Fp(hex: "0x08b3f481e3aaa0f1a09e30ed741d8ae4fcf5e095d5d00af600db18cb2c04b3edd03cc744a2888ae40caa232946c5e7e1"))
-    static let g2Generator = G2Affine(
+    package static let g2Generator = G2Affine(
         x: Fp2(c0: Fp(hex: "0x024aa2b2f08f0a91260805272dc51051c6e47ad4fa403b02b4510b647ae3d1770bac0326a805bbefd48056c8c121bdb8"),
                c1: Fp(hex: "0x13e02b6052719f607dacd3a088274f65596bd0d09920b61ab5da61bbdc7f5049334cf11213945d57e5ac7d055d042b7e")),
         y: Fp2(c0: Fp(hex: "0x0ce5d527727d6e118cc9cdc6da2e351aadfd9baa8cbdd3a76d429a695160d12c923ac9cc3baca289e193548608b82801"),

@@ -9,12 +9,13 @@
 import CGMP
 import CPrimitivesSupport
 
-/// Namespace of the BLS12-381 arithmetic, curves, pairing and hash-to-curve maps.
-enum BLS12381 {}
+/// Namespace of the BLS12-381 arithmetic, curves, pairing and hash-to-curve maps. What lockstep-bench times (field
+/// multiplication, the Miller loop, the final exponentiation) has `package` access: shared within Lockstep, not API.
+package enum BLS12381 {}
 
 extension BLS12381 {
     /// Field operations shared by Fp and Fp2, so the curve code is written once for G1 and G2.
-    protocol Field: Equatable, Sendable {
+    package protocol Field: Equatable, Sendable {
         static var zero: Self { get }
         static var one: Self { get }
         /// b of the curve over this field: 4 for G1 (y² = x³ + 4), 4(1 + u) for the twist hosting G2.
@@ -32,8 +33,8 @@ extension BLS12381 {
 
     /// An element of the base field, stored as `a·R mod p` with R = 2^384 (Montgomery form), six 64-bit limbs
     /// least significant first. Always fully reduced, so equal values have equal limbs.
-    struct Fp: Field {
-        var l0: UInt64, l1: UInt64, l2: UInt64, l3: UInt64, l4: UInt64, l5: UInt64
+    package struct Fp: Field {
+        package var l0: UInt64, l1: UInt64, l2: UInt64, l3: UInt64, l4: UInt64, l5: UInt64
 
         static let p0: UInt64 = 0xb9fe_ffff_ffff_aaab
         static let p1: UInt64 = 0x1eab_fffe_b153_ffff
@@ -44,14 +45,14 @@ extension BLS12381 {
         /// -p^-1 mod 2^64, the Montgomery reduction factor.
         static let inverseP0: UInt64 = 0x89f3_fffc_fffc_fffd
         /// R^2 mod p, to enter Montgomery form.
-        static let rSquared = Fp(l0: 0xf4df_1f34_1c34_1746, l1: 0x0a76_e6a6_09d1_04f1, l2: 0x8de5_476c_4c95_b6d5,
-                                 l3: 0x67eb_88a9_939d_83c0, l4: 0x9a79_3e85_b519_952d, l5: 0x1198_8fe5_92ca_e3aa)
+        package static let rSquared = Fp(l0: 0xf4df_1f34_1c34_1746, l1: 0x0a76_e6a6_09d1_04f1, l2: 0x8de5_476c_4c95_b6d5,
+                                         l3: 0x67eb_88a9_939d_83c0, l4: 0x9a79_3e85_b519_952d, l5: 0x1198_8fe5_92ca_e3aa)
 
-        static let zero = Fp(l0: 0, l1: 0, l2: 0, l3: 0, l4: 0, l5: 0)
+        package static let zero = Fp(l0: 0, l1: 0, l2: 0, l3: 0, l4: 0, l5: 0)
         /// R mod p, the Montgomery form of 1.
-        static let one = Fp(l0: 0x7609_0000_0002_fffd, l1: 0xebf4_000b_c40c_0002, l2: 0x5f48_9857_53c7_58ba,
-                            l3: 0x77ce_5853_7052_5745, l4: 0x5c07_1a97_a256_ec6d, l5: 0x15f6_5ec3_fa80_e493)
-        static let curveB = Fp(small: 4)
+        package static let one = Fp(l0: 0x7609_0000_0002_fffd, l1: 0xebf4_000b_c40c_0002, l2: 0x5f48_9857_53c7_58ba,
+                                    l3: 0x77ce_5853_7052_5745, l4: 0x5c07_1a97_a256_ec6d, l5: 0x15f6_5ec3_fa80_e493)
+        package static let curveB = Fp(small: 4)
 
         @inline(__always)
         init(l0: UInt64, l1: UInt64, l2: UInt64, l3: UInt64, l4: UInt64, l5: UInt64) {
@@ -59,7 +60,7 @@ extension BLS12381 {
         }
 
         /// The Montgomery form of a small integer.
-        init(small value: UInt64) {
+        package init(small value: UInt64) {
             self = Fp(l0: value, l1: 0, l2: 0, l3: 0, l4: 0, l5: 0) * Fp.rSquared
         }
 
@@ -114,7 +115,7 @@ extension BLS12381 {
             return borrow != 0
         }
 
-        var isZero: Bool { (l0 | l1 | l2 | l3 | l4 | l5) == 0 }
+        package var isZero: Bool { (l0 | l1 | l2 | l3 | l4 | l5) == 0 }
 
         /// RFC 9380 sgn0: the parity of the canonical value.
         var sign: Bool { canonical.l0 & 1 == 1 }
@@ -170,7 +171,7 @@ extension BLS12381 {
 
         /// Montgomery multiplication: MULX/ADCX/ADOX assembly where the CPU has it (43.5 against 54 ns here, the
         /// two carry chains being out of reach of Swift and of C), else the portable CIOS below.
-        static func * (a: Fp, b: Fp) -> Fp {
+        package static func * (a: Fp, b: Fp) -> Fp {
             #if arch(x86_64)
             if lockstep_bls12381_adx_available() != 0 { return multipliedWithADX(a, b) }
             #endif
@@ -257,7 +258,7 @@ extension BLS12381 {
 
         /// Addition by the carry-chain C helper of lockstep_bls12381.h (Swift's UInt128 chains are 3-4x slower).
         @inline(__always)
-        static func + (a: Fp, b: Fp) -> Fp {
+        package static func + (a: Fp, b: Fp) -> Fp {
             var result = Fp(l0: 0, l1: 0, l2: 0, l3: 0, l4: 0, l5: 0)
             withUnsafeMutableBytes(of: &result) { out in
                 withUnsafeBytes(of: a) { left in
@@ -273,7 +274,7 @@ extension BLS12381 {
         }
 
         @inline(__always)
-        static func - (a: Fp, b: Fp) -> Fp {
+        package static func - (a: Fp, b: Fp) -> Fp {
             var result = Fp(l0: 0, l1: 0, l2: 0, l3: 0, l4: 0, l5: 0)
             withUnsafeMutableBytes(of: &result) { out in
                 withUnsafeBytes(of: a) { left in
@@ -288,11 +289,11 @@ extension BLS12381 {
             return result
         }
 
-        var squared: Fp { self * self }
+        package var squared: Fp { self * self }
         @inline(__always)
-        var doubled: Fp { self + self }
+        package var doubled: Fp { self + self }
         @inline(__always)
-        var negated: Fp { isZero ? self : Fp.zero - self }
+        package var negated: Fp { isZero ? self : Fp.zero - self }
 
         /// a^e for an exponent given as 64-bit limbs, least significant first (left-to-right, 4-bit windows).
         func power(_ exponent: [UInt64]) -> Fp {
@@ -323,7 +324,7 @@ extension BLS12381 {
 
         /// The multiplicative inverse by GMP's extended GCD on the limbs (a·R)^-1, brought back into Montgomery form;
         /// zero maps to zero. The operands are read-only views of stack limbs; only the result allocates.
-        var inverse: Fp {
+        package var inverse: Fp {
             guard !isZero else { return .zero }
             var value = (l0, l1, l2, l3, l4, l5)
             var modulus = (Fp.p0, Fp.p1, Fp.p2, Fp.p3, Fp.p4, Fp.p5)

@@ -1,26 +1,26 @@
 extension BLS12381 {
     /// An element c0 + c1·u of Fp2 = Fp[u]/(u² + 1), the field of G2's coordinates.
-    struct Fp2: Field {
-        var c0: Fp, c1: Fp
+    package struct Fp2: Field {
+        package var c0: Fp, c1: Fp
 
-        static let zero = Fp2(c0: .zero, c1: .zero)
-        static let one = Fp2(c0: .one, c1: .zero)
+        package static let zero = Fp2(c0: .zero, c1: .zero)
+        package static let one = Fp2(c0: .one, c1: .zero)
         /// b' = 4(1 + u) of the twist E': y² = x³ + 4(1 + u) (M-type) that hosts G2.
-        static let curveB = Fp2(c0: Fp(small: 4), c1: Fp(small: 4))
+        package static let curveB = Fp2(c0: Fp(small: 4), c1: Fp(small: 4))
 
         @inline(__always)
-        init(c0: Fp, c1: Fp) { self.c0 = c0; self.c1 = c1 }
+        package init(c0: Fp, c1: Fp) { self.c0 = c0; self.c1 = c1 }
 
-        var isZero: Bool { c0.isZero && c1.isZero }
+        package var isZero: Bool { c0.isZero && c1.isZero }
 
         @inline(__always)
-        static func + (a: Fp2, b: Fp2) -> Fp2 { Fp2(c0: a.c0 + b.c0, c1: a.c1 + b.c1) }
+        package static func + (a: Fp2, b: Fp2) -> Fp2 { Fp2(c0: a.c0 + b.c0, c1: a.c1 + b.c1) }
         @inline(__always)
-        static func - (a: Fp2, b: Fp2) -> Fp2 { Fp2(c0: a.c0 - b.c0, c1: a.c1 - b.c1) }
+        package static func - (a: Fp2, b: Fp2) -> Fp2 { Fp2(c0: a.c0 - b.c0, c1: a.c1 - b.c1) }
 
         /// Karatsuba: three Fp multiplications.
         @inline(__always)
-        static func * (a: Fp2, b: Fp2) -> Fp2 {
+        package static func * (a: Fp2, b: Fp2) -> Fp2 {
             let v0 = a.c0 * b.c0
             let v1 = a.c1 * b.c1
             return Fp2(c0: v0 - v1, c1: (a.c0 + a.c1) * (b.c0 + b.c1) - v0 - v1)
@@ -30,14 +30,14 @@ extension BLS12381 {
         func scaled(by k: Fp) -> Fp2 { Fp2(c0: c0 * k, c1: c1 * k) }
 
         /// (a + bu)² = (a + b)(a - b) + 2ab·u: two Fp multiplications.
-        var squared: Fp2 {
+        package var squared: Fp2 {
             let ab = c0 * c1
             return Fp2(c0: (c0 + c1) * (c0 - c1), c1: ab + ab)
         }
         @inline(__always)
-        var doubled: Fp2 { self + self }
+        package var doubled: Fp2 { self + self }
         @inline(__always)
-        var negated: Fp2 { Fp2(c0: c0.negated, c1: c1.negated) }
+        package var negated: Fp2 { Fp2(c0: c0.negated, c1: c1.negated) }
         /// The Frobenius map x ↦ x^p, which conjugates because p ≡ 3 (mod 4).
         @inline(__always)
         var conjugate: Fp2 { Fp2(c0: c0, c1: c1.negated) }
@@ -46,7 +46,7 @@ extension BLS12381 {
         @inline(__always)
         var timesXi: Fp2 { Fp2(c0: c0 - c1, c1: c0 + c1) }
 
-        var inverse: Fp2 {
+        package var inverse: Fp2 {
             let normInverse = (c0.squared + c1.squared).inverse
             return Fp2(c0: c0 * normInverse, c1: (c1 * normInverse).negated)
         }

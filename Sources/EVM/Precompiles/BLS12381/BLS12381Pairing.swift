@@ -1,10 +1,10 @@
 extension BLS12381 {
     /// The optimal ate pairing on BLS12-381, evaluated as a product check: one Miller loop shared by all pairs
     /// (one Fp12 squaring per step whatever the number of pairs), then one final exponentiation.
-    enum Pairing {
+    package enum Pairing {
         /// Whether ∏ e(P_i, Q_i) = 1, for points already checked to be in G1 and G2 (infinity allowed: such a pair
         /// contributes a factor of one).
-        static func productIsOne(_ pairs: [(G1Affine, G2Affine)]) -> Bool {
+        package static func productIsOne(_ pairs: [(G1Affine, G2Affine)]) -> Bool {
             let live = pairs.filter { !$0.0.isInfinity && !$0.1.isInfinity }
             guard !live.isEmpty else { return true }
             return finalExponentiation(millerLoop(live.map { ($0.0, G2Prepared($0.1)) })) == .one
@@ -20,9 +20,9 @@ extension BLS12381 {
 
         /// The Miller-loop lines of one G2 point (not infinity): the loop's doubling and addition steps only
         /// depend on Q, so they can run once and leave the lines, each to be evaluated at P and multiplied in.
-        struct G2Prepared: Sendable {
+        package struct G2Prepared: Sendable {
             /// Every step's line in loop order, as (coefficient of y_P, coefficient of x_P, constant).
-            var lines: [(Fp2, Fp2, Fp2)] = []
+            package var lines: [(Fp2, Fp2, Fp2)] = []
             /// Whether every line is divided by its y_P coefficient (see `normalized`).
             var hasUnitYCoefficients = false
 
@@ -31,7 +31,7 @@ extension BLS12381 {
             /// The Miller loop then divides the evaluated line by y_P too (an Fp factor, removed likewise), so the
             /// line is l₀ + l₁·v + v·w and costs 10 Fp2 multiplications in Fp12 instead of 13. Worth its 68 Fp2
             /// inversions only for a point used many times, such as the fixed G2 points of the KZG check.
-            var normalized: G2Prepared {
+            package var normalized: G2Prepared {
                 var copy = self
                 copy.lines = lines.map { line in
                     let scale = line.0.inverse
@@ -41,7 +41,7 @@ extension BLS12381 {
                 return copy
             }
 
-            init(_ q: G2Affine) {
+            package init(_ q: G2Affine) {
                 var t = TwistPoint(x: q.x, y: q.y, z: .one)
                 lines.reserveCapacity(64 + xAbsolute.nonzeroBitCount)
                 var bit = 62  // the top bit of |x| (bit 63) is the starting point T = Q
@@ -121,7 +121,7 @@ extension BLS12381 {
         }
 
         /// The Miller loop f_{|x|,Q}(P) for every pair, multiplied together, then conjugated because x < 0.
-        static func millerLoop(_ pairs: [(G1Affine, G2Prepared)]) -> Fp12 {
+        package static func millerLoop(_ pairs: [(G1Affine, G2Prepared)]) -> Fp12 {
             // y_P ≠ 0 for P in G1 (not infinity): G1 has no point of order 2.
             let points: [(Fp, Fp)] = pairs.map { pair in
                 guard pair.1.hasUnitYCoefficients else { return (pair.0.x, pair.0.y) }
@@ -147,7 +147,7 @@ extension BLS12381 {
         /// f^((p¹² - 1)/r): the easy part (p⁶ - 1)(p² + 1), then the hard part by the decomposition of
         /// Hayashida-Hayasaka-Teruya (eprint 2020/875): 3(p⁴ - p² + 1)/r = (x - 1)²(x + p)(x² + p² - 1) + 3.
         /// The result is the pairing cubed, which is one exactly when the pairing is (r is prime, not 3).
-        static func finalExponentiation(_ input: Fp12) -> Fp12 {
+        package static func finalExponentiation(_ input: Fp12) -> Fp12 {
             var f = input.conjugate * input.inverse
             f = f.frobenius(2) * f
             // f is now in the cyclotomic subgroup: conjugation inverts it and cyclotomic squaring applies.

@@ -4,8 +4,8 @@
 
 extension BLS12381 {
     /// An element c0 + c1·v + c2·v² of Fp6 = Fp2[v]/(v³ - ξ).
-    struct Fp6: Equatable {
-        var c0: Fp2, c1: Fp2, c2: Fp2
+    package struct Fp6: Equatable {
+        package var c0: Fp2, c1: Fp2, c2: Fp2
 
         static let zero = Fp6(c0: .zero, c1: .zero, c2: .zero)
         static let one = Fp6(c0: .one, c1: .zero, c2: .zero)
@@ -74,8 +74,8 @@ extension BLS12381 {
     }
 
     /// An element c0 + c1·w of Fp12 = Fp6[w]/(w² - v).
-    struct Fp12: Equatable {
-        var c0: Fp6, c1: Fp6
+    package struct Fp12: Equatable {
+        package var c0: Fp6, c1: Fp6
 
         static let one = Fp12(c0: .one, c1: .zero)
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EVM
 import Foundation
+import JSON
 import Primitives
 import StateTestRunner
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import EVM
 import Foundation
+import JSON
 import JSONRPCClient
 import Primitives
 import State
@@ -16,7 +17,8 @@ struct BundleBenchCommand: ParsableCommand {
         discussion: """
             The pre-state (three funded searchers, a token and an AMM pool, both small hand-written contracts) is
             loaded into the JSON-RPC state server at --state-server with lockstep_setState; start one with
-            `python3 Tests/Support/state_server.py` (it prints its port), or run Deploy/bench/bundle.sh.
+            `python3 Tests/Support/state_server.py` (it prints its port), or run
+            `Deploy/bench/with-state-server.sh bench bundle --state-server`.
             Transactions are decoded and their senders recovered once, as bundle intake does; the figures are for
             simulation: execution, state reads and the overlay, on one core.
             """)
@@ -88,7 +90,7 @@ struct BundleBenchCommand: ParsableCommand {
         do {
             _ = try client.call("lockstep_setState", ForkedStateTestBackend.setStateParams(pre))
         } catch {
-            throw CommandFailure("cannot load the pre-state into \(stateServer): \(error)")
+            throw BenchFailure("cannot load the pre-state into \(stateServer): \(error)")
         }
 
         let block = BlockEnvironment(number: 1, timestamp: 1_000, gasLimit: 30_000_000, coinbase: coinbase,
@@ -156,7 +158,7 @@ extension BundleBenchCommand {
             for (transaction, sender) in bundle {
                 let receipt = try processor.execute(transaction, sender: sender, state: state)
                 guard receipt.success else {
-                    throw CommandFailure("bundle transaction reverted: \(receipt.output.hexString)")
+                    throw BenchFailure("bundle transaction reverted: \(receipt.output.hexString)")
                 }
                 gasUsed += receipt.gasUsed
                 state.finishTransaction()

@@ -1,12 +1,16 @@
 import ArgumentParser
 import Foundation
+import JSON
 import Primitives
 
-/// `lockstep bench`: micro- and macro-benchmarks that print figures (build with `-c release`).
-struct BenchCommand: ParsableCommand {
+/// `lockstep-bench`: micro- and macro-benchmarks that print figures (build with `-c release`). Its own executable,
+/// so that no product module carries benchmark code; `lockstep bench` runs it with the same arguments.
+@main
+struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench",
-        abstract: "Run benchmarks and print figures (use a release build: swift build -c release).",
+        commandName: "lockstep-bench",
+        abstract: "Run Lockstep's benchmarks and print figures (use a release build: swift build -c release).",
+        discussion: "`lockstep bench ARGUMENTS` runs this executable (found beside `lockstep`) with those arguments.",
         subcommands: [Primitives.self, EVMBenchCommand.self, PrecompileBenchCommand.self, BundleBenchCommand.self,
                       StateBenchCommand.self, L1BenchCommand.self]
     )
@@ -144,6 +148,12 @@ enum BenchClock {
     static func consume<T>(_ value: T) {
         if ProcessInfo.processInfo.environment["LOCKSTEP_BENCH_SINK"] == "print" { print(value) }
     }
+}
+
+/// A benchmark that cannot run (not a usage error): printed as "Error: …" with exit status 1, without usage.
+struct BenchFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ description: String) { self.description = description }
 }
 
 /// A small deterministic generator for benchmark inputs.

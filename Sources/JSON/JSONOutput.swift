@@ -1,7 +1,6 @@
-import Foundation
-
-/// A JSON value with ordered object keys, for readable command output.
-enum JSONOutput {
+/// A JSON value with ordered object keys, for readable command output (`lockstep` and `lockstep-bench` share it;
+/// not part of the module's public API).
+package enum JSONOutput {
     case string(String)
     case number(String)
     case bool(Bool)
@@ -10,7 +9,7 @@ enum JSONOutput {
     case object([(String, JSONOutput)])
 
     /// Pretty-printed text with two-space indentation.
-    func rendered(indent: Int = 0) -> String {
+    package func rendered(indent: Int = 0) -> String {
         let pad = String(repeating: "  ", count: indent)
         let innerPad = String(repeating: "  ", count: indent + 1)
         switch self {
@@ -28,7 +27,7 @@ enum JSONOutput {
         }
     }
 
-    static func quote(_ s: String) -> String {
+    package static func quote(_ s: String) -> String {
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {
@@ -39,7 +38,8 @@ enum JSONOutput {
             case "\t": out += "\\t"
             default:
                 if scalar.value < 0x20 {
-                    out += String(format: "\\u%04x", scalar.value)
+                    let digits = String(scalar.value, radix: 16)
+                    out += "\\u" + String(repeating: "0", count: 4 - digits.count) + digits
                 } else {
                     out.unicodeScalars.append(scalar)
                 }
