@@ -12,7 +12,7 @@ struct BenchCommand: AsyncParsableCommand {
         abstract: "Run Lockstep's benchmarks and print figures (use a release build: swift build -c release).",
         discussion: "`lockstep bench ARGUMENTS` runs this executable (found beside `lockstep`) with those arguments.",
         subcommands: [Primitives.self, EVMBenchCommand.self, PrecompileBenchCommand.self, BundleBenchCommand.self,
-                      StateBenchCommand.self, L1BenchCommand.self]
+                      StateBenchCommand.self, L1BenchCommand.self, L2BenchCommand.self]
     )
 
     struct Primitives: ParsableCommand {

@@ -117,6 +117,7 @@ struct L1BenchCommand: AsyncParsableCommand {
                      _ body: @escaping @Sendable (JSONRPCClient, Int) throws -> Bool?) async throws -> Double {
         let successes = Atomic<Int>(0)
         let failures = Atomic<Int>(0)
+        let firstFailure = Mutex<String?>(nil)
         let start = DispatchTime.now().uptimeNanoseconds
         let deadline = start + UInt64(seconds * 1e9)
         await withCheckedContinuation { (done: CheckedContinuation<Void, Never>) in
@@ -126,7 +127,12 @@ struct L1BenchCommand: AsyncParsableCommand {
                     let client = JSONRPCClient(url: url, timeoutMilliseconds: 10_000)
                     while DispatchTime.now().uptimeNanoseconds < deadline && successes.load(ordering: .relaxed) < limit {
                         let outcome: Bool?
-                        do { outcome = try body(client, index) } catch { outcome = false }
+                        do {
+                            outcome = try body(client, index)
+                        } catch {
+                            firstFailure.withLock { $0 = $0 ?? "\(error)" }
+                            outcome = false
+                        }
                         guard let outcome else { break }  // no more work
                         if outcome {
                             successes.wrappingAdd(1, ordering: .relaxed)
@@ -140,7 +146,7 @@ struct L1BenchCommand: AsyncParsableCommand {
         }
         let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         if failures.load(ordering: .relaxed) > 0 {
-            print("  (\(failures.load(ordering: .relaxed)) requests failed)")
+            print("  (\(failures.load(ordering: .relaxed)) requests failed; the first: \(firstFailure.withLock { $0 } ?? "a wrong answer"))")
         }
         return Double(successes.load(ordering: .relaxed)) / elapsed
     }
