@@ -110,7 +110,7 @@ let package = Package(
         // The L2 node's own rules on the node core: L2 blocks built with the one block builder (anchor and deposit
         // system calls, rollup header fields), certificates, the L2's JSON-RPC and preconfirmation feed.
         .target(name: "Sequencer",
-                dependencies: ["Node", "EthRPC", "Rollup", "Chain", "EVM", "State", "Store", "RPCServer", "JSON", "Primitives"]),
+                dependencies: ["Node", "EthRPC", "Rollup", "Chain", "EVM", "State", "Store", "RPCServer", "JSON", "JSONRPCClient", "Primitives"]),
 
         .executableTarget(name: "lockstep",
                           dependencies: [
@@ -151,7 +151,7 @@ let package = Package(
         .testTarget(name: "EthRPCTests",
                     dependencies: ["EthRPC", "Node", "Chain", "RPCServer", "JSON", "EVM", "Primitives"]),
         .testTarget(name: "L1DevnetTests",
-                    dependencies: ["L1Devnet", "EthRPC", "Node", "Chain", "RPCServer", "Store", "JSON", "EVM", "Primitives"]),
+                    dependencies: ["L1Devnet", "EthRPC", "Node", "Chain", "RPCServer", "Store", "JSON", "JSONRPCClient", "EVM", "Primitives"]),
         .testTarget(name: "SequencerTests",
                     dependencies: ["Sequencer", "Rollup", "Node", "Chain", "State", "Store", "EVM", "Primitives"]),
         .testTarget(name: "ChainTests",

@@ -11,6 +11,7 @@ struct BenchCommand: AsyncParsableCommand {
         commandName: "lockstep-bench",
         abstract: "Run Lockstep's benchmarks and print figures (use a release build: swift build -c release).",
         discussion: "`lockstep bench ARGUMENTS` runs this executable (found beside `lockstep`) with those arguments.",
+        version: LockstepVersion.string,
         subcommands: [Primitives.self, EVMBenchCommand.self, PrecompileBenchCommand.self, BundleBenchCommand.self,
                       StateBenchCommand.self, L1BenchCommand.self, L2BenchCommand.self]
     )

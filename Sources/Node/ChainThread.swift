@@ -3,13 +3,13 @@ import Synchronization
 
 /// One thread, with a stack large enough for 1,024 nested EVM calls, that runs every job touching the chain in
 /// the order submitted. The async server hands work to it and awaits the answer; the chain itself needs no lock.
-public final class ChainThread: @unchecked Sendable {
+final class ChainThread: @unchecked Sendable {
     // @unchecked: `jobs` is guarded by `lock`; the worker thread is the only reader of dequeued jobs.
     private let lock = NSCondition()
     private var jobs: [@Sendable () -> Void] = []
     private var stopped = false
 
-    public init(name: String = "lockstep-chain", stackSize: Int = 256 << 20) {
+    init(name: String = "lockstep-chain", stackSize: Int = 256 << 20) {
         let thread = Thread { [unowned self] in self.loop() }
         thread.name = name
         thread.stackSize = stackSize
@@ -31,7 +31,7 @@ public final class ChainThread: @unchecked Sendable {
     }
 
     /// Queues `job` without waiting.
-    public func submit(_ job: @escaping @Sendable () -> Void) {
+    func submit(_ job: @escaping @Sendable () -> Void) {
         lock.lock()
         jobs.append(job)
         lock.signal()
@@ -39,7 +39,7 @@ public final class ChainThread: @unchecked Sendable {
     }
 
     /// Runs `body` on the chain thread and returns its result.
-    public func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    func run<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, Error>) in
             submit {
                 do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
@@ -48,7 +48,7 @@ public final class ChainThread: @unchecked Sendable {
     }
 
     /// Runs `body` on the chain thread and blocks the caller until it is done (for start-up and tests).
-    public func runBlocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) throws -> T {
+    func runBlocking<T: Sendable>(_ body: @escaping @Sendable () throws -> T) throws -> T {
         let result = Mutex<Result<T, Error>?>(nil)
         let done = DispatchSemaphore(value: 0)
         submit {
@@ -61,7 +61,7 @@ public final class ChainThread: @unchecked Sendable {
     }
 
     /// Lets the thread finish the queued jobs and exit.
-    public func stop() {
+    func stop() {
         lock.lock()
         stopped = true
         lock.signal()

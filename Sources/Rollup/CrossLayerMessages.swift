@@ -1,3 +1,4 @@
+import EVM
 import Primitives
 
 /// An L1 → L2 message: what `Rollup.sendToL2` queued (`Specs/protocol.md` §5.1).
@@ -90,6 +91,45 @@ public struct WithdrawalMessage: Hashable, Sendable {
     /// address to, uint256 value, bytes data)`.
     public static let sentToL1Topic = Keccak256.hash(
         Array("SentToL1(bytes32,bytes32,uint256,address,address,uint256,bytes)".utf8))
+}
+
+extension DepositMessage {
+    /// The topic of the Rollup's `DepositQueued(bytes32 indexed depositId, address origin, uint256 originNonce,
+    /// address sender, address to, uint256 value, bytes data)`.
+    public static let depositQueuedTopic = Keccak256.hash(
+        Array("DepositQueued(bytes32,address,uint256,address,address,uint256,bytes)".utf8))
+
+    /// The deposit a `DepositQueued` log announces, checked against the id in its topic (§5.1).
+    /// - Throws: `L2BlockError` when the log is not a well-formed `DepositQueued` or its id does not match.
+    public init(depositQueued log: Log, l2ChainId: UInt64) throws(L2BlockError) {
+        guard log.topics.count == 2, log.topics[0] == Self.depositQueuedTopic else {
+            throw L2BlockError("not a DepositQueued log")
+        }
+        let data = log.data
+        func word(_ index: Int) throws(L2BlockError) -> U256 {
+            guard data.count >= (index + 1) * 32, let value = U256(bigEndianBytes: data[(index * 32)..<((index + 1) * 32)]) else {
+                throw L2BlockError("DepositQueued: the data ends before word \(index)")
+            }
+            return value
+        }
+        func address(_ index: Int) throws(L2BlockError) -> Address {
+            let value = try word(index)
+            guard value >> 160 == .zero else { throw L2BlockError("DepositQueued: word \(index) is not an address") }
+            return Address(word: value)
+        }
+        let offset = try word(5)
+        guard let start = offset.uint64, start == 192 else { throw L2BlockError("DepositQueued: bad offset of data") }
+        let length = try word(6)
+        guard let count = length.uint64, count <= UInt64(RollupProtocol.maxMessageData), data.count >= 224 + Int(count) else {
+            throw L2BlockError("DepositQueued: the data's length is out of bounds")
+        }
+        self.init(origin: try address(0), originNonce: try word(1), sender: try address(2), to: try address(3),
+                  value: try word(4), data: Array(data[224..<(224 + Int(count))]))
+        let id = self.id(l2ChainId: l2ChainId)
+        guard id == log.topics[1] else {
+            throw L2BlockError("DepositQueued: the id in the topic is \(log.topics[1]), the fields give \(id) (another L2 chain id?)")
+        }
+    }
 }
 
 /// `keccak(abi(tag, l2ChainId, origin, originNonce, sender, to, value, keccak(data)))`: the id of a deposit or a

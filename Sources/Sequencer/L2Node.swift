@@ -3,6 +3,7 @@ import EthRPC
 import EVM
 import Foundation
 import JSON
+import JSONRPCClient
 import Node
 import Primitives
 import RPCServer
@@ -75,6 +76,54 @@ public final class L2Node: EthBackend {
             } catch {
                 let message = "could not produce a block: \(error)"
                 if message != lastError { log(message) }  // once per distinct failure, not every interval
+                lastError = message
+            }
+        }
+    }
+
+    /// Follows the L1 at `client` every `interval` seconds: new blocks become anchors, and the Rollup's
+    /// `DepositQueued` events become pending deposits, which the next blocks deliver (the slow path). It starts
+    /// after the head's anchor (a restart rescans what the chain has not delivered), or at the L1's latest block.
+    public func followL1(client: JSONRPCClient, rollup: Address, interval: Double,
+                         log: @escaping @Sendable (String) -> Void) async {
+        let watcher = L1Watcher(client: client, addresses: [rollup])
+        let l2ChainId = chainId
+        var lastError: String?
+        await repeatOnClockGrid(every: interval) {
+            do {
+                if watcher.head == nil {
+                    let anchor = try await host.run { $0.head.l1AnchorNumber }
+                    try await offChainThread { try watcher.start(at: anchor > 0 ? anchor : nil) }
+                    if let head = watcher.head {
+                        try await host.run { $0.observe(l1Block: head.number, hash: head.hash, deposits: []) }
+                        log("following the L1 from block \(head.number)")
+                    }
+                }
+                let changes = try await offChainThread { try watcher.poll() }
+                for change in changes {
+                    switch change {
+                    case .block(let head, let events):
+                        var deposits: [DepositMessage] = []
+                        for event in events where event.log.topics.first == DepositMessage.depositQueuedTopic {
+                            do {
+                                deposits.append(try DepositMessage(depositQueued: event.log, l2ChainId: l2ChainId))
+                            } catch {
+                                log("L1 block \(head.number): skipping a DepositQueued log: \(error)")
+                            }
+                        }
+                        let found = deposits
+                        try await host.run { $0.observe(l1Block: head.number, hash: head.hash, deposits: found) }
+                        if !found.isEmpty { log("L1 block \(head.number): \(found.count) deposit(s) queued") }
+                    case .reorg(let removed, let ancestor):
+                        let numbers = removed.map(\.number)
+                        try await host.run { $0.forget(l1Blocks: numbers) }
+                        log("L1 reorg: blocks \(numbers.min() ?? 0)…\(numbers.max() ?? 0) left the chain; continuing from \(ancestor.number)")
+                    }
+                }
+                lastError = nil
+            } catch {
+                let message = "cannot follow the L1: \(error)"
+                if message != lastError { log(message) }
                 lastError = message
             }
         }

@@ -24,6 +24,15 @@ public final class CertificateStore: Sendable {
     public func truncate(after number: UInt64) { table.withLock { $0 = $0.filter { $0.key <= number } } }
 }
 
+/// The deposits the chain's blocks have delivered (by id): written on the chain thread as blocks are made or
+/// replayed, so that a deposit seen again on L1 is not delivered twice.
+public final class DepositLedger: Sendable {
+    private let consumed = Mutex<Set<Hash>>([])
+    public init() {}
+    public func record(_ ids: [Hash]) { consumed.withLock { $0.formUnion(ids) } }
+    public func contains(_ id: Hash) -> Bool { consumed.withLock { $0.contains(id) } }
+}
+
 /// The L2's block rules for the node core (`Specs/protocol.md` §3–4): the genesis header carries the rollup
 /// fields, logged blocks are L2 blocks with their certificates (rebuilt by `L2Production.replay`), and blob
 /// transactions are refused.
@@ -31,11 +40,14 @@ public struct L2Rules: ChainRules {
     public let genesisAnchorNumber: UInt64
     public let genesisAnchorHash: Hash
     public let certificates: CertificateStore
+    public let deposits: DepositLedger
 
-    public init(genesisAnchorNumber: UInt64, genesisAnchorHash: Hash, certificates: CertificateStore) {
+    public init(genesisAnchorNumber: UInt64, genesisAnchorHash: Hash, certificates: CertificateStore,
+                deposits: DepositLedger = DepositLedger()) {
         self.genesisAnchorNumber = genesisAnchorNumber
         self.genesisAnchorHash = genesisAnchorHash
         self.certificates = certificates
+        self.deposits = deposits
     }
 
     public func adjustGenesis(_ header: inout BlockHeader) {
@@ -49,6 +61,7 @@ public struct L2Rules: ChainRules {
     public func replay(_ payload: [UInt8], on chain: Blockchain) throws {
         let event = try L2BlockEvent.decode(payload)
         try L2Production.replay(event.block, on: chain)
+        deposits.record(event.block.deposits.map { $0.id(l2ChainId: chain.config.chainId) })
         if let signature = event.certificate {
             certificates.put(Certificate(blockNumber: event.block.number, blockHash: event.block.hash, signature: signature))
         }

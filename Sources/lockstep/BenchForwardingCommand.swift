@@ -10,7 +10,7 @@ struct BenchForwardingCommand: ParsableCommand {
         abstract: "Run benchmarks and print figures (runs lockstep-bench; use a release build).",
         discussion: """
             Runs the lockstep-bench executable from the folder of this lockstep binary with the same arguments:
-            primitives, evm, precompiles, bundle, state, l1. `lockstep bench --help` prints its help. Build it with
+            primitives, evm, precompiles, bundle, state, l1, l2. `lockstep bench --help` prints its help. Build it with
             `swift build -c release` (every product) or `swift build -c release --product lockstep-bench`.
             """)
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Chain
 import Foundation
+import JSONRPCClient
 import Primitives
 import RPCServer
 import Rollup
@@ -57,6 +58,12 @@ struct L2Command: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("A file holding the sequencer's private key, hex.", valueName: "file"))
     var sequencerKeyFile: String?
 
+    @Option(name: .long, help: ArgumentHelp("Follow this L1 JSON-RPC endpoint: its blocks become anchors, the Rollup's deposits are delivered.", valueName: "url"))
+    var l1Url: String?
+
+    @Option(name: .long, help: "Seconds between polls of the L1 for new blocks.")
+    var l1PollInterval = 0.5
+
     @Flag(name: .long, help: "Development mode: development keys and funded development accounts.")
     var dev = false
 
@@ -71,6 +78,10 @@ struct L2Command: AsyncParsableCommand {
         }
         if !dev && rollup == nil { throw ValidationError("--rollup is required without --dev") }
         if let rollup, (try? Address(hex: rollup)) == nil { throw ValidationError("--rollup: not an address: \(rollup)") }
+        if let l1Url, !(l1Url.hasPrefix("http://") || l1Url.hasPrefix("https://")) {
+            throw ValidationError("--l1-url must be an http:// or https:// URL")
+        }
+        guard l1PollInterval >= 0.05, l1PollInterval <= 60 else { throw ValidationError("--l1-poll-interval must be between 0.05 and 60 seconds") }
     }
 
     /// The key from the option, the file or the environment; the development sequencer key in dev mode.
@@ -118,7 +129,7 @@ struct L2Command: AsyncParsableCommand {
         } catch {
             throw CommandFailure("cannot start the L2 chain: \(error)")
         }
-        let (blockTime, dev, storage) = (self.blockTime, self.dev, service.storage("l2.sqlite"))
+        let (blockTime, dev, storage, followed) = (self.blockTime, self.dev, service.storage("l2.sqlite"), self.l1Url)
         let banner: @Sendable (Int) async -> [String] = { _ in
             let status = try? await node.status()
             var lines = ["lockstep l2 \(LockstepVersion.string)",
@@ -127,11 +138,23 @@ struct L2Command: AsyncParsableCommand {
                          "certificates: L1 chain \(identity.domain.l1ChainId), Rollup \(identity.domain.rollup)",
                          "data: \(storage)"]
             if dev { lines.append("development accounts funded (the keys `lockstep l1` prints)") }
+            if let url = followed { lines.append("following the L1 at \(url) (deposits to \(rollupAddress))") }
             return lines
         }
+        let l1 = l1Url.map { JSONRPCClient(url: $0, timeoutMilliseconds: 10_000) }
+        let pollInterval = l1PollInterval
         try await service.serve(methods: node.methods(), port: port, banner: banner,
                                 onDisconnect: { node.disconnected($0) },
-                                background: { log in await node.runBlocks(blockTime: blockTime, log: log) })
+                                background: { log in
+                                    await withTaskGroup(of: Void.self) { group in
+                                        group.addTask { await node.runBlocks(blockTime: blockTime, log: log) }
+                                        if let l1 {
+                                            group.addTask {
+                                                await node.followL1(client: l1, rollup: rollupAddress, interval: pollInterval, log: log)
+                                            }
+                                        }
+                                    }
+                                })
         node.stop()
     }
 }

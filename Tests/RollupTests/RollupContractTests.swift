@@ -162,6 +162,22 @@ struct RollupContractTests {
 
     // MARK: Accepted
 
+    @Test func aDepositQueuedLogDecodesToItsDepositAndNothingElse() throws {
+        let fixture = try Fixture()
+        let (transaction, deposit) = fixture.deposit()
+        let outcomes = try fixture.l1.mine([transaction])
+        let log = try #require(outcomes[0].receipt.logs.first { $0.topics.first == DepositMessage.depositQueuedTopic })
+        #expect(try DepositMessage(depositQueued: log, l2ChainId: fixture.l2.l2ChainId) == deposit)
+        // Another chain's id, a cut-off payload, or another event are refused.
+        #expect(throws: L2BlockError.self) { try DepositMessage(depositQueued: log, l2ChainId: fixture.l2.l2ChainId + 1) }
+        var truncated = log
+        truncated.data.removeLast(40)
+        #expect(throws: L2BlockError.self) { try DepositMessage(depositQueued: truncated, l2ChainId: fixture.l2.l2ChainId) }
+        var other = log
+        other.topics[0] = WithdrawalMessage.sentToL1Topic
+        #expect(throws: L2BlockError.self) { try DepositMessage(depositQueued: other, l2ChainId: fixture.l2.l2ChainId) }
+    }
+
     @Test func aBasedBlockLandsWithAttestationAndExecuteProofsAndItsWithdrawalExecutesInTheSameBlock() throws {
         let payee = DevAccounts.addresses[2]
         let (fixture, outcomes, withdrawal, block) = try Self.run()
