@@ -335,7 +335,16 @@ public enum EthAPI {
                     return delivered
                 }
             default:
-                throw RPCError.invalidParams("unsupported subscription type \(kind): newHeads and logs are supported")
+                guard backend.subscriptionTopics.contains(kind) else {
+                    let known = (["newHeads", "logs"] + backend.subscriptionTopics.sorted()).joined(separator: ", ")
+                    throw RPCError.invalidParams("unsupported subscription type \(kind): \(known) are supported")
+                }
+                let id = try await EthErrors.mapped {
+                    try backend.subscriptions.add(SubscriptionHub.Subscriber(connection: connection.id, topic: kind) { id, value in
+                        connection.send(notification(id, value))
+                    })
+                }
+                return .string(id)
             }
             let id = try await EthErrors.mapped {
                 try backend.subscriptions.add(SubscriptionHub.Subscriber(connection: connection.id, deliver: deliver))

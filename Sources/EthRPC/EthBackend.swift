@@ -24,10 +24,13 @@ public protocol EthBackend: Sendable {
     /// Adds a chain's own fields to a block's JSON (an L2's kind, anchor and certificate); nothing by default.
     /// Runs on any thread, without the chain.
     func decorate(_ object: inout [String: JSONValue], block: ChainBlock)
+    /// Subscription topics besides `newHeads` and `logs` (announced through `subscriptions.announce`).
+    var subscriptionTopics: Set<String> { get }
 }
 
 extension EthBackend {
     public func decorate(_ object: inout [String: JSONValue], block: ChainBlock) {}
+    public var subscriptionTopics: Set<String> { [] }
 
     /// A block in geth's JSON shape with the chain's own fields.
     public func blockJSON(_ block: ChainBlock, fullTransactions: Bool) -> JSONValue {

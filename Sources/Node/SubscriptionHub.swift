@@ -1,4 +1,5 @@
 import Chain
+import JSON
 import Primitives
 import Synchronization
 
@@ -11,10 +12,23 @@ public final class SubscriptionHub: Sendable {
         public let connection: UInt64
         /// Tells the subscriber (by its id) of a block; false when its connection has gone.
         public let deliver: @Sendable (_ id: String, _ block: ChainBlock) -> Bool
+        /// For a subscription to a topic other than blocks (an L2's `handoffs`): its name and how it is told.
+        public let topic: String?
+        public let announce: (@Sendable (_ id: String, _ value: JSONValue) -> Bool)?
 
         public init(connection: UInt64, deliver: @escaping @Sendable (_ id: String, _ block: ChainBlock) -> Bool) {
             self.connection = connection
             self.deliver = deliver
+            self.topic = nil
+            self.announce = nil
+        }
+
+        /// A subscriber to `topic`'s announcements.
+        public init(connection: UInt64, topic: String, announce: @escaping @Sendable (_ id: String, _ value: JSONValue) -> Bool) {
+            self.connection = connection
+            self.deliver = { _, _ in true }
+            self.topic = topic
+            self.announce = announce
         }
     }
 
@@ -52,7 +66,17 @@ public final class SubscriptionHub: Sendable {
     public func publish(_ block: ChainBlock) {
         let current = table.withLock { $0 }
         var gone: [String] = []
-        for (id, subscriber) in current where !subscriber.deliver(id, block) { gone.append(id) }
+        for (id, subscriber) in current where subscriber.topic == nil && !subscriber.deliver(id, block) { gone.append(id) }
+        if !gone.isEmpty { table.withLock { for id in gone { $0[id] = nil } } }
+    }
+
+    /// Tells every subscriber of `topic` of `value`, and forgets those whose connection has gone.
+    public func announce(_ topic: String, _ value: JSONValue) {
+        let current = table.withLock { $0 }
+        var gone: [String] = []
+        for (id, subscriber) in current where subscriber.topic == topic && subscriber.announce?(id, value) == false {
+            gone.append(id)
+        }
         if !gone.isEmpty { table.withLock { for id in gone { $0[id] = nil } } }
     }
 

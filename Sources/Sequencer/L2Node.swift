@@ -22,9 +22,14 @@ public final class L2Node: EthBackend {
     public var fork: UpstreamFork? { nil }
     /// Whether `eth_sendTransaction` signs for the development accounts (dev mode).
     public let signsForDevelopmentAccounts: Bool
+    public var subscriptionTopics: Set<String> { ["handoffs"] }
+    /// The L1's slot length and the based window (§2), for slot-end blocks; nil without an L1 to follow.
+    public let slots: (slotTime: Double, basedWindow: Double)?
 
     /// Opens the chain with `make`, on the chain thread.
-    public init(devMode: Bool, make: @escaping @Sendable () throws -> SequencerChain) throws {
+    public init(devMode: Bool, slots: (slotTime: Double, basedWindow: Double)? = nil,
+                make: @escaping @Sendable () throws -> SequencerChain) throws {
+        self.slots = slots
         host = try ChainHost(name: "lockstep-l2-chain", make: make)
         let facts = try host.runBlocking { ($0.l2ChainId, $0.identity, $0.certificates) }
         chainId = facts.0
@@ -54,12 +59,33 @@ public final class L2Node: EthBackend {
         }
     }
 
-    /// Produces one sequenced block and announces it on the feed (after it is on disk).
+    /// Produces the next block and announces it on the feed (after it is on disk): the slot-end block with its
+    /// handoff when one is due (§2), else a sequenced block. Throws `SequencerPaused` while the chain waits for
+    /// the L1 block of its handoff.
     @discardableResult
     public func produce(timestamp: UInt64? = nil) async throws -> ChainBlock {
-        let block = try await EthErrors.mapped { try await host.run { try $0.produceSequenced(timestamp: timestamp).block } }
+        let slots = self.slots
+        let (block, handoff) = try await host.run { chain -> (ChainBlock, (Handoff, [UInt8])?) in
+            if let slots, let target = chain.slotEndDue(now: Date().timeIntervalSince1970, slotTime: slots.slotTime,
+                                                        basedWindow: slots.basedWindow) {
+                let made = try chain.produceSlotEnd(target: target, timestamp: timestamp)
+                return (made.block, (made.handoff, made.signature))
+            }
+            return (try chain.produceSequenced(timestamp: timestamp).block, nil)
+        }
         subscriptions.publish(block)
+        if let (message, signature) = handoff { subscriptions.announce("handoffs", Self.json(message, signature)) }
         return block
+    }
+
+    /// A handoff and its signature as JSON.
+    static func json(_ handoff: Handoff, _ signature: [UInt8]) -> JSONValue {
+        .object([
+            "l2ChainId": .quantity(handoff.l2ChainId), "l2BlockNumber": .quantity(handoff.l2BlockNumber),
+            "l2BlockHash": .string(handoff.l2BlockHash.hexString), "l2StateRoot": .string(handoff.l2StateRoot.hexString),
+            "l1TargetBlockNumber": .quantity(handoff.l1TargetBlockNumber),
+            "l1ParentHash": .string(handoff.l1ParentHash.hexString), "signature": .data(signature),
+        ])
     }
 
     /// Produces a block every `blockTime` seconds, on the grid of multiples of it, until cancelled. A block that
@@ -70,9 +96,14 @@ public final class L2Node: EthBackend {
             do {
                 let block = try await produce()
                 lastError = nil
+                if let header = try? L2Header(blockHeader: block.header), header.kind == .slotEnd {
+                    log("block \(block.number): slot-end, handed off for L1 block \(header.l1AnchorNumber + 1)")
+                }
                 if !block.block.transactions.isEmpty {
                     log("block \(block.number): \(block.block.transactions.count) transactions, \(block.header.gasUsed) gas")
                 }
+            } catch is SequencerPaused {
+                // Waiting for the handoff's L1 block: nothing to do until the L1 follower sees it.
             } catch {
                 let message = "could not produce a block: \(error)"
                 if message != lastError { log(message) }  // once per distinct failure, not every interval
@@ -95,7 +126,7 @@ public final class L2Node: EthBackend {
                     let anchor = try await host.run { $0.head.l1AnchorNumber }
                     try await offChainThread { try watcher.start(at: anchor > 0 ? anchor : nil) }
                     if let head = watcher.head {
-                        try await host.run { $0.observe(l1Block: head.number, hash: head.hash, deposits: []) }
+                        try await host.run { $0.observe(l1Block: head.number, hash: head.hash, timestamp: head.timestamp, deposits: []) }
                         log("following the L1 from block \(head.number)")
                     }
                 }
@@ -112,7 +143,7 @@ public final class L2Node: EthBackend {
                             }
                         }
                         let found = deposits
-                        try await host.run { $0.observe(l1Block: head.number, hash: head.hash, deposits: found) }
+                        try await host.run { $0.observe(l1Block: head.number, hash: head.hash, timestamp: head.timestamp, deposits: found) }
                         if !found.isEmpty { log("L1 block \(head.number): \(found.count) deposit(s) queued") }
                     case .reorg(let removed, let ancestor):
                         let numbers = removed.map(\.number)
@@ -155,6 +186,11 @@ public final class L2Node: EthBackend {
                 "domain": .object(["name": "Lockstep", "version": "1", "chainId": .quantity(identity.domain.l1ChainId),
                                    "verifyingContract": .string(identity.domain.rollup.hexString)]),
             ])
+        }
+        methods.register("lockstep_getHandoff") { [self] _ in
+            // The handoff of the current slot-end block (or the last one signed); null before any.
+            guard let (handoff, signature) = try await host.run({ $0.currentHandoff() }) else { return .null }
+            return Self.json(handoff, signature)
         }
         methods.register("lockstep_l2Status") { [self] _ in
             let (head, pending, anchorNumber, anchorHash) = try await host.run { chain in

@@ -33,6 +33,8 @@ public final class SequencerChain {
     public private(set) var pendingDeposits: [(l1Block: UInt64, deposit: DepositMessage)] = []
     /// Recent canonical L1 blocks seen, by number (the anchors a block may take).
     public private(set) var l1Blocks: [UInt64: Hash] = [:]
+    /// The newest L1 block seen: its number and timestamp (the slot clock).
+    public private(set) var l1Head: (number: UInt64, timestamp: UInt64)?
 
     /// Opens the L2 chain from `genesis` (or the one its log holds), replaying its blocks and their certificates.
     public init(genesis: Genesis, anchor: (number: UInt64, hash: Hash), identity: SequencerIdentity,
@@ -57,8 +59,9 @@ public final class SequencerChain {
     // MARK: L1
 
     /// Takes in a new canonical L1 block and the deposits it queued (those already delivered are skipped).
-    public func observe(l1Block number: UInt64, hash: Hash, deposits: [DepositMessage]) {
+    public func observe(l1Block number: UInt64, hash: Hash, timestamp: UInt64 = 0, deposits: [DepositMessage]) {
         l1Blocks[number] = hash
+        if number >= (l1Head?.number ?? 0) { l1Head = (number, timestamp) }
         if l1Blocks.count > 256, let oldest = l1Blocks.keys.min() { l1Blocks[oldest] = nil }
         let l2ChainId = self.l2ChainId
         var queued = Set(pendingDeposits.map { $0.deposit.id(l2ChainId: l2ChainId) })
@@ -74,6 +77,9 @@ public final class SequencerChain {
     public func forget(l1Blocks removed: [UInt64]) {
         let gone = Set(removed)
         for number in removed { l1Blocks[number] = nil }
+        if let head = l1Head, gone.contains(head.number) {
+            l1Head = l1Blocks.keys.max().map { ($0, 0) }  // the ancestor; its timestamp comes with the next block
+        }
         pendingDeposits.removeAll { gone.contains($0.l1Block) }
     }
 
@@ -90,6 +96,57 @@ public final class SequencerChain {
         return (newest.key, newest.value)
     }
 
+    // MARK: Slots
+
+    /// The L1 block the head waits for: set while the head is a slot-end block (its anchor is `N − 1`) and L1 block
+    /// `N` has not been seen (§2 steps 2 and 5: no block on `S` until `N` is known, however long that takes).
+    public var awaitedL1Block: UInt64? {
+        let head = self.head
+        guard head.kind == .slotEnd else { return nil }
+        let target = head.l1AnchorNumber + 1
+        return (l1Head?.number ?? 0) >= target ? nil : target
+    }
+
+    /// The L1 block whose slot-end block is due at `now`: L1 block `N = head + 1` once `now` is within
+    /// [`slotStart(N) − basedWindow`, `slotStart(N)`), when no slot-end block for it exists yet.
+    public func slotEndDue(now: Double, slotTime: Double, basedWindow: Double) -> UInt64? {
+        guard let l1 = l1Head, l1.timestamp > 0, l1Blocks[l1.number] != nil, awaitedL1Block == nil else { return nil }
+        let target = l1.number + 1
+        let slotStart = Double(l1.timestamp) + slotTime
+        guard now >= slotStart - basedWindow, now < slotStart else { return nil }
+        let head = self.head
+        if head.kind == .slotEnd && head.l1AnchorNumber + 1 >= target { return nil }  // already handed off
+        return target
+    }
+
+    /// Produces the slot-end block for L1 block `target` (anchored at `target − 1`, delivering what the anchor
+    /// implies) and signs its handoff (§3.3). The chain then waits for L1 block `target`.
+    public func produceSlotEnd(target: UInt64, timestamp: UInt64? = nil) throws -> (block: ChainBlock, handoff: Handoff, signature: [UInt8]) {
+        guard target > 0, let l1Parent = l1Blocks[target - 1] else {
+            throw NodeError("cannot hand off for L1 block \(target): its parent is not known")
+        }
+        let (block, _) = try produce(kind: .slotEnd, anchor: (target - 1, l1Parent), timestamp: timestamp)
+        let handoff = Handoff(l2ChainId: l2ChainId, l2BlockNumber: block.number, l2BlockHash: block.hash,
+                              l2StateRoot: block.header.stateRoot, l1TargetBlockNumber: target, l1ParentHash: l1Parent)
+        let signature = identity.domain.sign(handoff, key: identity.key)
+        latestHandoff = (handoff, signature)
+        return (block, handoff, signature)
+    }
+
+    /// The last handoff signed (since start; after a restart, re-signed from a slot-end head: the same message, so
+    /// the same deterministic signature).
+    public private(set) var latestHandoff: (handoff: Handoff, signature: [UInt8])?
+
+    /// The handoff of the head when it is a slot-end block.
+    public func currentHandoff() -> (handoff: Handoff, signature: [UInt8])? {
+        let head = self.head
+        guard head.kind == .slotEnd else { return latestHandoff }
+        let handoff = Handoff(l2ChainId: l2ChainId, l2BlockNumber: head.number, l2BlockHash: head.hash,
+                              l2StateRoot: head.stateRoot, l1TargetBlockNumber: head.l1AnchorNumber + 1,
+                              l1ParentHash: head.l1AnchorHash)
+        return (handoff, identity.domain.sign(handoff, key: identity.key))
+    }
+
     // MARK: Blocks
 
     /// Builds, signs, logs and appends the next sequenced block: the pending deposits first (at most
@@ -98,12 +155,23 @@ public final class SequencerChain {
     /// share a second). Durable before it is announced.
     @discardableResult
     public func produceSequenced(timestamp: UInt64? = nil) throws -> (block: ChainBlock, certificate: Certificate) {
+        if let awaited = awaitedL1Block { throw SequencerPaused(l1Block: awaited) }
+        return try produce(kind: .sequenced, anchor: nil, timestamp: timestamp)
+    }
+
+    /// Builds, signs, logs and appends a block of `kind` on `anchor` (nil: the anchor rule of §5.2).
+    func produce(kind: L2BlockKind, anchor fixed: (number: UInt64, hash: Hash)?, timestamp: UInt64?) throws
+        -> (block: ChainBlock, certificate: Certificate) {
         let parent = head
         let now = timestamp ?? UInt64(Date().timeIntervalSince1970)
         let attributes = L2Production.attributes(timestamp: max(parent.base.timestamp, now), coinbase: identity.address)
-        let delivering = min(pendingDeposits.count, RollupProtocol.maxDeposits)
-        let anchor = nextAnchor(parent: parent, delivering: delivering)
-        let plan = L2BlockPlan(kind: .sequenced, l1AnchorNumber: anchor.number, l1AnchorHash: anchor.hash,
+        var delivering = min(pendingDeposits.count, RollupProtocol.maxDeposits)
+        if let fixed {
+            // Only deposits queued at or before the fixed anchor.
+            delivering = min(delivering, pendingDeposits.prefix { $0.l1Block <= fixed.number }.count)
+        }
+        let anchor = fixed ?? nextAnchor(parent: parent, delivering: delivering)
+        let plan = L2BlockPlan(kind: kind, l1AnchorNumber: anchor.number, l1AnchorHash: anchor.hash,
                                deposits: pendingDeposits.prefix(delivering).map(\.deposit))
         let (prefix, seal) = L2Production.recipe(on: node.chain, attributes: attributes, plan: plan)
         let identity = self.identity
@@ -122,4 +190,10 @@ public final class SequencerChain {
         pendingDeposits.removeFirst(delivering)
         return (block, certificate!)
     }
+}
+
+/// The sequencer is waiting for L1 block `l1Block` after a handoff (§2 step 2): no block is made until it appears.
+public struct SequencerPaused: Error, Sendable, CustomStringConvertible {
+    public let l1Block: UInt64
+    public var description: String { "paused after the slot-end block until L1 block \(l1Block) is known" }
 }

@@ -64,6 +64,12 @@ struct L2Command: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds between polls of the L1 for new blocks.")
     var l1PollInterval = 0.5
 
+    @Option(name: .long, help: "The L1's slot length in seconds (with --l1-url: slot-end blocks and handoffs).")
+    var slotTime: Double = 12
+
+    @Option(name: .long, help: "Seconds between the handoff and the next slot start (default: a third of --slot-time).")
+    var basedWindow: Double?
+
     @Flag(name: .long, help: "Development mode: development keys and funded development accounts.")
     var dev = false
 
@@ -80,6 +86,10 @@ struct L2Command: AsyncParsableCommand {
         if let rollup, (try? Address(hex: rollup)) == nil { throw ValidationError("--rollup: not an address: \(rollup)") }
         if let l1Url, !(l1Url.hasPrefix("http://") || l1Url.hasPrefix("https://")) {
             throw ValidationError("--l1-url must be an http:// or https:// URL")
+        }
+        guard slotTime >= 0.5, slotTime <= 3_600 else { throw ValidationError("--slot-time must be between 0.5 and 3600 seconds") }
+        if let basedWindow, !(basedWindow > 0 && basedWindow < slotTime) {
+            throw ValidationError("--based-window must be above 0 and below --slot-time")
         }
         guard l1PollInterval >= 0.05, l1PollInterval <= 60 else { throw ValidationError("--l1-poll-interval must be between 0.05 and 60 seconds") }
     }
@@ -123,7 +133,8 @@ struct L2Command: AsyncParsableCommand {
                                         gasLimit: gasLimit, fundDevelopmentAccounts: dev)
         let node: L2Node
         do {
-            node = try L2Node(devMode: dev) {
+            let slots = l1Url == nil ? nil : (slotTime: slotTime, basedWindow: basedWindow ?? slotTime / 3)
+            node = try L2Node(devMode: dev, slots: slots) {
                 try SequencerChain(genesis: genesis, anchor: (0, .zero), identity: identity, log: eventLog.log)
             }
         } catch {

@@ -79,7 +79,7 @@ def wait_for_balance(l2, address, expected, timeout=20):
 def test_slow_path_deposits_are_delivered_once_across_a_crash():
     with tempfile.TemporaryDirectory() as l2_dir:
         l1_node = L1Node("--slot-time", "1")
-        l2_args = ["--dev", "--block-time", "0.2", "--l1-poll-interval", "0.2", "--l1-url"]
+        l2_args = ["--dev", "--block-time", "0.2", "--slot-time", "1", "--l1-poll-interval", "0.2", "--l1-url"]
         l2_node = L2Node(*l2_args, l1_node.url, data_dir=l2_dir)
         try:
             l1 = Web3(Web3.HTTPProvider(l1_node.url, request_kwargs={"timeout": 30}))

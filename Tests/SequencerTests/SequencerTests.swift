@@ -108,6 +108,32 @@ struct SequencerTests {
         #expect(next.block.transactions.map(\.hash) == [pending.hash])
     }
 
+    @Test("A slot-end block and its handoff come in the based window; the chain waits for the handoff's L1 block")
+    func slotEndAndHandoff() throws {
+        let sequencer = try Self.chain()
+        let l1Hash = Keccak256.hash(Array("l1 block 10".utf8))
+        sequencer.observe(l1Block: 10, hash: l1Hash, timestamp: 1_000, deposits: [])
+        // slotStart(11) = 1,012; the based window is 4 s.
+        #expect(sequencer.slotEndDue(now: 1_007.9, slotTime: 12, basedWindow: 4) == nil)
+        #expect(sequencer.slotEndDue(now: 1_012, slotTime: 12, basedWindow: 4) == nil)  // too late for 11
+        #expect(sequencer.slotEndDue(now: 1_008.5, slotTime: 12, basedWindow: 4) == 11)
+        let (block, handoff, signature) = try sequencer.produceSlotEnd(target: 11)
+        let header = try L2Header(blockHeader: block.header)
+        #expect(header.kind == .slotEnd && header.l1AnchorNumber == 10 && header.l1AnchorHash == l1Hash)
+        #expect(handoff.l2BlockHash == block.hash && handoff.l1TargetBlockNumber == 11 && handoff.l1ParentHash == l1Hash)
+        #expect(try Self.identity.domain.recoverSigner(handoff, signature: signature) == DevAccounts.addresses[9])
+        #expect(sequencer.currentHandoff()?.signature == signature)  // deterministic: re-signing gives the same
+        // Paused: no block on the slot-end block, and no second handoff for 11, until L1 block 11 is seen.
+        #expect(sequencer.awaitedL1Block == 11)
+        #expect(throws: SequencerPaused.self) { try sequencer.produceSequenced() }
+        #expect(sequencer.slotEndDue(now: 1_009, slotTime: 12, basedWindow: 4) == nil)
+        sequencer.observe(l1Block: 11, hash: Keccak256.hash(Array("l1 block 11".utf8)), timestamp: 1_012, deposits: [])
+        #expect(sequencer.awaitedL1Block == nil)
+        let (next, _) = try sequencer.produceSequenced()
+        let nextHeader = try L2Header(blockHeader: next.header)
+        #expect(next.header.parentHash == block.hash && nextHeader.kind == .sequenced && nextHeader.l1AnchorNumber == 11)
+    }
+
     @Test("Blob transactions are refused before the pool; the pool is unchanged")
     func blobsRefused() throws {
         let sequencer = try Self.chain()
