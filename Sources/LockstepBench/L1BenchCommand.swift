@@ -35,15 +35,8 @@ struct L1BenchCommand: AsyncParsableCommand {
         #if DEBUG
         print("warning: this is a debug build; figures are 25-40x slower than release")
         #endif
-        let senders = (0..<1_000).map { index -> PrivateKey in
-            var seed = [UInt8](repeating: 0, count: 32)
-            seed[0] = 0x11
-            seed[30] = UInt8(index >> 8)
-            seed[31] = UInt8(index & 0xff)
-            return try! PrivateKey(bytes: seed)
-        }
-        var extra: [Address: InMemoryState.Account] = [:]
-        for key in senders { extra[key.address] = .init(balance: U256(1_000_000_000_000_000_000)) }
+        let senders = Self.senders(tag: 0x11)
+        var extra = Self.funded(senders)
         // A contract whose call returns the word in slot 0: SLOAD and RETURN, like a token's balanceOf.
         let viewContract = try Address(hex: "0x00000000000000000000000000000000000c0de0")
         extra[viewContract] = .init(code: [0x5f, 0x54, 0x5f, 0x52, 0x60, 0x20, 0x5f, 0xf3], storage: [U256(0): U256(42)])
@@ -109,6 +102,24 @@ struct L1BenchCommand: AsyncParsableCommand {
             group.cancelAll()
         }
         node.stop()
+    }
+
+    /// 1,000 benchmark senders: keys derived from `tag` and their index (never the development keys).
+    static func senders(tag: UInt8, count: Int = 1_000) -> [PrivateKey] {
+        (0..<count).map { index in
+            var seed = [UInt8](repeating: 0, count: 32)
+            seed[0] = tag
+            seed[30] = UInt8(index >> 8)
+            seed[31] = UInt8(index & 0xff)
+            return try! PrivateKey(bytes: seed)
+        }
+    }
+
+    /// A genesis allocation giving each of `keys` 1 ETH.
+    static func funded(_ keys: [PrivateKey]) -> [Address: InMemoryState.Account] {
+        var accounts: [Address: InMemoryState.Account] = [:]
+        for key in keys { accounts[key.address] = .init(balance: U256(1_000_000_000_000_000_000)) }
+        return accounts
     }
 
     /// Runs `body` from `clients` threads for `seconds`, until `limit` successes or until `body` returns nil (no more

@@ -44,15 +44,8 @@ struct L2BenchCommand: AsyncParsableCommand {
         #if DEBUG
         print("warning: this is a debug build; figures are 25-40x slower than release")
         #endif
-        let senders = (0..<1_000).map { index -> PrivateKey in
-            var seed = [UInt8](repeating: 0, count: 32)
-            seed[0] = 0x22
-            seed[30] = UInt8(index >> 8)
-            seed[31] = UInt8(index & 0xff)
-            return try! PrivateKey(bytes: seed)
-        }
-        var extra: [Address: InMemoryState.Account] = [:]
-        for key in senders { extra[key.address] = .init(balance: U256(1_000_000_000_000_000_000)) }
+        let senders = L1BenchCommand.senders(tag: 0x22)
+        let extra = L1BenchCommand.funded(senders)
         let l2ChainId = RollupProtocol.devnetL2ChainId
         let genesis = L2Genesis.genesis(l2ChainId: l2ChainId, timestamp: UInt64(Date().timeIntervalSince1970),
                                         gasLimit: 60_000_000, fundDevelopmentAccounts: true, extraAlloc: extra)
