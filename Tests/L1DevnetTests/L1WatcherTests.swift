@@ -29,7 +29,9 @@ struct L1WatcherTests {
             var iterator = ports.makeAsyncIterator()
             guard let port = await iterator.next() else { throw NodeError("the server did not start") }
             let url = "http://127.0.0.1:\(port)"
-            try await offChainThread { try body(url, JSONRPCClient(url: url)) }
+            // A generous timeout: under `swift test` the heavy conformance suites can hold every cooperative thread
+            // (which the server's handlers need) for a minute or more.
+            try await offChainThread { try body(url, JSONRPCClient(url: url, timeoutMilliseconds: 240_000)) }
             group.cancelAll()
         }
         devnet.node.stop()
