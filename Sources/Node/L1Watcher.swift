@@ -48,11 +48,15 @@ public final class L1Watcher: @unchecked Sendable {
         self.depth = max(depth, 2)
     }
 
-    /// Starts from L1 block `number` (the watcher reports blocks after it), or from the latest block.
-    public func start(at number: UInt64? = nil) throws {
+    /// Starts from L1 block `number`, or from the latest block, and returns the watched contracts' events in that
+    /// block (later polls report the blocks after it).
+    @discardableResult
+    public func start(at number: UInt64? = nil) throws -> [Event] {
         let head = try fetch(number.map { .quantity($0) } ?? "latest")
         guard let head else { throw NodeError("the L1 has no block \(number.map(String.init) ?? "latest")") }
+        let events = try events(in: head)
         known = [head]
+        return events
     }
 
     /// Asks the L1 for its head and returns what changed: reorgs (blocks that left the canonical chain) and new

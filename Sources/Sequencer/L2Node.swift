@@ -118,15 +118,15 @@ public final class L2Node: EthBackend {
     public func followL1(client: JSONRPCClient, rollup: Address, interval: Double,
                          log: @escaping @Sendable (String) -> Void) async {
         let watcher = L1Watcher(client: client, addresses: [rollup])
-        let l2ChainId = chainId
         var lastError: String?
         await repeatOnClockGrid(every: interval) {
             do {
                 if watcher.head == nil {
                     let anchor = try await host.run { $0.head.l1AnchorNumber }
-                    try await offChainThread { try watcher.start(at: anchor > 0 ? anchor : nil) }
+                    // The start block's deposits count too (the ledger skips those already delivered).
+                    let events = try await offChainThread { try watcher.start(at: anchor > 0 ? anchor : nil) }
                     if let head = watcher.head {
-                        try await host.run { $0.observe(l1Block: head.number, hash: head.hash, timestamp: head.timestamp, deposits: []) }
+                        try await deliver(events, in: head, log: log)
                         log("following the L1 from block \(head.number)")
                     }
                 }
@@ -134,17 +134,8 @@ public final class L2Node: EthBackend {
                 for change in changes {
                     switch change {
                     case .block(let head, let events):
-                        var deposits: [DepositMessage] = []
-                        for event in events where event.log.topics.first == DepositMessage.depositQueuedTopic {
-                            do {
-                                deposits.append(try DepositMessage(depositQueued: event.log, l2ChainId: l2ChainId))
-                            } catch {
-                                log("L1 block \(head.number): skipping a DepositQueued log: \(error)")
-                            }
-                        }
-                        let found = deposits
-                        try await host.run { $0.observe(l1Block: head.number, hash: head.hash, timestamp: head.timestamp, deposits: found) }
-                        if !found.isEmpty { log("L1 block \(head.number): \(found.count) deposit(s) queued") }
+                        let found = try await deliver(events, in: head, log: log)
+                        if found > 0 { log("L1 block \(head.number): \(found) deposit(s) queued") }
                     case .reorg(let removed, let ancestor):
                         let numbers = removed.map(\.number)
                         try await host.run { $0.forget(l1Blocks: numbers) }
@@ -158,6 +149,23 @@ public final class L2Node: EthBackend {
                 lastError = message
             }
         }
+    }
+
+    /// Hands a new canonical L1 block and the deposits among its `events` to the chain; returns how many.
+    @discardableResult
+    func deliver(_ events: [L1Watcher.Event], in head: L1Watcher.Head,
+                 log: @escaping @Sendable (String) -> Void) async throws -> Int {
+        var deposits: [DepositMessage] = []
+        for event in events where event.log.topics.first == DepositMessage.depositQueuedTopic {
+            do {
+                deposits.append(try DepositMessage(depositQueued: event.log, l2ChainId: chainId))
+            } catch {
+                log("L1 block \(head.number): skipping a DepositQueued log, never delivering it: \(error)")
+            }
+        }
+        let found = deposits
+        try await host.run { $0.observe(l1Block: head.number, hash: head.hash, timestamp: head.timestamp, deposits: found) }
+        return found.count
     }
 
     /// Forgets a closed connection's subscriptions.

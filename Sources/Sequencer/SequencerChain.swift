@@ -116,6 +116,9 @@ public final class SequencerChain {
         guard now >= slotStart - basedWindow, now < slotStart else { return nil }
         let head = self.head
         if head.kind == .slotEnd && head.l1AnchorNumber + 1 >= target { return nil }  // already handed off
+        // A slot-end block anchored at `target − 1` must deliver every deposit queued up to it (the anchor rule of
+        // §5.2); with more than MAX_DEPOSITS of them, ordinary blocks deliver first and this slot is not handed off.
+        if pendingDeposits.prefix(while: { $0.l1Block < target }).count > RollupProtocol.maxDeposits { return nil }
         return target
     }
 

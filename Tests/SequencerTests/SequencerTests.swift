@@ -134,6 +134,22 @@ struct SequencerTests {
         #expect(next.header.parentHash == block.hash && nextHeader.kind == .sequenced && nextHeader.l1AnchorNumber == 11)
     }
 
+    @Test("With more than MAX_DEPOSITS queued, ordinary blocks deliver them before a slot is handed off")
+    func aDepositBacklogDefersTheHandoff() throws {
+        let sequencer = try Self.chain()
+        let deposits = (0..<(RollupProtocol.maxDeposits + 1)).map { nonce in
+            DepositMessage(origin: DevAccounts.addresses[1], originNonce: U256(UInt64(nonce)), sender: DevAccounts.addresses[1],
+                           to: DevAccounts.addresses[2], value: U256(1), data: [])
+        }
+        sequencer.observe(l1Block: 10, hash: Keccak256.hash(Array("l1 block 10".utf8)), timestamp: 1_000, deposits: deposits)
+        #expect(sequencer.slotEndDue(now: 1_009, slotTime: 12, basedWindow: 4) == nil)
+        let (first, _) = try sequencer.produceSequenced()
+        // MAX_DEPOSITS delivered; the anchor stays before block 10, whose deposits are not all delivered yet.
+        #expect(try L2Header(blockHeader: first.header).l1AnchorNumber == Self.anchor.number)
+        #expect(sequencer.pendingDeposits.count == 1)
+        #expect(sequencer.slotEndDue(now: 1_009, slotTime: 12, basedWindow: 4) == 11)
+    }
+
     @Test("Blob transactions are refused before the pool; the pool is unchanged")
     func blobsRefused() throws {
         let sequencer = try Self.chain()
