@@ -116,7 +116,7 @@ public final class L1Watcher: @unchecked Sendable {
     }
 
     /// The watched contracts' logs in `head` (by block hash, so a reorg cannot mix blocks).
-    func events(in head: Head) throws -> [Event] {
+    public func events(in head: Head) throws -> [Event] {
         guard !addresses.isEmpty else { return [] }
         let filter: JSONValue = .object([
             "blockHash": .string(head.hash.hexString),
@@ -147,4 +147,12 @@ public final class L1Watcher: @unchecked Sendable {
             throw NodeError("the L1 answered a malformed block: \(error)")
         }
     }
+}
+
+extension L1Watcher {
+    /// Forgets every block known: the next use starts again (`start(at:)`), as after a restart.
+    public func reset() { known = [] }
+
+    /// The L1's canonical block `number` (nil when it has none), without changing what the watcher knows.
+    public func block(number: UInt64) throws -> Head? { try fetch(.quantity(number)) }
 }

@@ -238,6 +238,68 @@ public final class NodeChain {
         return (appended, built)
     }
 
+    /// Appends a block built elsewhere and rebuilt here (an L2 based block that L1 accepted), logged with
+    /// `payload`: durable before visible, as `produce`. Its transactions leave the pool with their log entries, and
+    /// pool transactions it made stale (the same sender and nonce) are dropped and returned, so the owner can say so.
+    /// - Throws: a store error; nothing then changes.
+    @discardableResult
+    public func adopt(_ built: BuiltBlock, payload: [UInt8]) throws -> (block: ChainBlock, dropped: [Hash]) {
+        let included = built.block.transactions.map(\.hash)
+        try record(kind: "block", payload: payload, settling: included.filter { pool.entry(hash: $0) != nil }.map(\.bytes))
+        nextTimestamp = nil
+        let appended = chain.append(built: built)
+        for hash in included { pool.remove(hash: hash) }
+        let before = Set(pool.allEntries.map(\.hash))
+        pool.removeStale(chain: chain)
+        let dropped = before.subtracting(pool.allEntries.map(\.hash))
+        for hash in dropped { try log?.deletePending(key: hash.bytes) }
+        return (appended, Array(dropped))
+    }
+
+    /// Rolls the chain back to block `number` (what it was derived from changed: an L1 reorg), durably: every later
+    /// event is forgotten and the discarded blocks' transactions return to the pool, re-validated and logged as
+    /// pending before the blocks leave the log, so a crash in between loses none. Snapshots are forgotten.
+    /// - Returns: the discarded blocks, oldest first, and the transactions the pool refused, with why.
+    /// - Throws: a store error or a replay failure; the chain is then as before.
+    public func rewind(toBlock number: UInt64) throws -> (discarded: [ChainBlock], refused: [(hash: Hash, reason: String)]) {
+        guard number < chain.head.number else { return ([], []) }
+        let discarded = ((number + 1)...chain.head.number).compactMap { chain.block(number: $0) }
+        var blocksKept: UInt64 = 0
+        var cut = events.count
+        for (index, event) in events.enumerated() where event.kind == "block" {
+            if blocksKept == number { cut = index; break }
+            blocksKept += 1
+        }
+        let kept = Array(events.prefix(cut))
+        let previous = chain
+        chain = Self.makeChain(genesis: genesis, fork: fork, config: baseConfig, rules: rules)
+        do {
+            for event in kept.dropFirst() { try apply(kind: event.kind, payload: event.payload) }
+        } catch {
+            chain = previous
+            throw error
+        }
+        // The discarded transactions back in the pool, durably, before the blocks leave the log.
+        var refused: [(hash: Hash, reason: String)] = []
+        let next = nextHeader()
+        for transaction in discarded.flatMap(\.block.transactions) {
+            do {
+                try rules.screen(transaction)
+                let hash = try TransactionIntake.admit(transaction, to: &pool, chain: chain, next: next)
+                try log?.putPending(key: hash.bytes, kind: "tx", payload: transaction.networkEncoded,
+                                    added: Self.milliseconds())
+            } catch {
+                refused.append((transaction.hash, "\(error)"))
+            }
+        }
+        pool.removeStale(chain: chain)
+        if let log, let last = kept.last { try log.truncate(after: last.sequence) }
+        events = kept
+        snapshots = [:]
+        nextTimestamp = nil
+        return (discarded, refused)
+    }
+
     // MARK: Test-only state edits (anvil_set*)
 
     /// Changes one account outside any transaction, durably.

@@ -42,6 +42,11 @@ public final class L2Node: EthBackend {
         try await host.run { try body($0.node) }
     }
 
+    /// Runs `body` on the chain thread with the sequencer's chain.
+    public func withSequencer<T: Sendable>(_ body: @escaping @Sendable (SequencerChain) throws -> T) async throws -> T {
+        try await host.run(body)
+    }
+
     /// Pools the transaction (durably); the next block includes it.
     public func accept(_ transaction: Transaction, raw: [UInt8]) async throws -> Hash {
         try await host.run { try $0.node.submit(verified: transaction, raw: raw) }
@@ -112,36 +117,15 @@ public final class L2Node: EthBackend {
         }
     }
 
-    /// Follows the L1 at `client` every `interval` seconds: new blocks become anchors, and the Rollup's
-    /// `DepositQueued` events become pending deposits, which the next blocks deliver (the slow path). It starts
-    /// after the head's anchor (a restart rescans what the chain has not delivered), or at the L1's latest block.
+    /// Follows the L1 at `client` every `interval` seconds (`syncL1`), logging what happens and each distinct
+    /// failure once, until cancelled.
     public func followL1(client: JSONRPCClient, rollup: Address, interval: Double,
                          log: @escaping @Sendable (String) -> Void) async {
         let watcher = L1Watcher(client: client, addresses: [rollup])
         var lastError: String?
         await repeatOnClockGrid(every: interval) {
             do {
-                if watcher.head == nil {
-                    let anchor = try await host.run { $0.head.l1AnchorNumber }
-                    // The start block's deposits count too (the ledger skips those already delivered).
-                    let events = try await offChainThread { try watcher.start(at: anchor > 0 ? anchor : nil) }
-                    if let head = watcher.head {
-                        try await deliver(events, in: head, log: log)
-                        log("following the L1 from block \(head.number)")
-                    }
-                }
-                let changes = try await offChainThread { try watcher.poll() }
-                for change in changes {
-                    switch change {
-                    case .block(let head, let events):
-                        let found = try await deliver(events, in: head, log: log)
-                        if found > 0 { log("L1 block \(head.number): \(found) deposit(s) queued") }
-                    case .reorg(let removed, let ancestor):
-                        let numbers = removed.map(\.number)
-                        try await host.run { $0.forget(l1Blocks: numbers) }
-                        log("L1 reorg: blocks \(numbers.min() ?? 0)…\(numbers.max() ?? 0) left the chain; continuing from \(ancestor.number)")
-                    }
-                }
+                try await syncL1(watcher, log: log)
                 lastError = nil
             } catch {
                 let message = "cannot follow the L1: \(error)"
@@ -151,21 +135,131 @@ public final class L2Node: EthBackend {
         }
     }
 
-    /// Hands a new canonical L1 block and the deposits among its `events` to the chain; returns how many.
-    @discardableResult
-    func deliver(_ events: [L1Watcher.Event], in head: L1Watcher.Head,
-                 log: @escaping @Sendable (String) -> Void) async throws -> Int {
-        var deposits: [DepositMessage] = []
-        for event in events where event.log.topics.first == DepositMessage.depositQueuedTopic {
-            do {
-                deposits.append(try DepositMessage(depositQueued: event.log, l2ChainId: chainId))
-            } catch {
-                log("L1 block \(head.number): skipping a DepositQueued log, never delivering it: \(error)")
+    /// One round of following the L1 through `watcher` (which watches the Rollup contract): new blocks become
+    /// anchors, their `DepositQueued` events pending deposits (delivered by the next blocks: the slow path), and
+    /// their `BasedBlock` events based blocks, adopted when they extend the head (§2 step 4). An L1 reorg rolls the
+    /// L2 back to its newest block the canonical chain still implies (§2 step 6) and rescans L1 after its anchor.
+    /// The watcher starts after the head's anchor (a restart rescans what the chain has not delivered).
+    public func syncL1(_ watcher: L1Watcher, log: @escaping @Sendable (String) -> Void) async throws {
+        if watcher.head == nil {
+            // A reorg while this node was not following (stopped, or an earlier rollback): anchors that are no
+            // longer canonical are rolled back first.
+            if let rollback = try await rollBackStaleAnchors(watcher) {
+                log("the L1 changed under the L2's anchors: rolled the L2 back from block \(rollback.from) to " +
+                    "\(rollback.to), \(rollback.returned) transaction(s) back in the pool")
+            }
+            let anchor = try await host.run { $0.head.l1AnchorNumber }
+            // The start block's events count too (the ledger skips deposits already delivered; adoption skips
+            // blocks already on the chain).
+            let events = try await offChainThread { try watcher.start(at: anchor > 0 ? anchor : nil) }
+            if let head = watcher.head {
+                try await deliver(events, in: head, log: log)
+                log("following the L1 from block \(head.number)")
             }
         }
-        let found = deposits
-        try await host.run { $0.observe(l1Block: head.number, hash: head.hash, timestamp: head.timestamp, deposits: found) }
-        return found.count
+        let changes = try await offChainThread { try watcher.poll() }
+        for change in changes {
+            switch change {
+            case .block(let head, let events):
+                try await deliver(events, in: head, log: log)
+            case .reorg(let removed, let ancestor):
+                let numbers = removed.map(\.number)
+                log("L1 reorg: blocks \(numbers.min() ?? 0)…\(numbers.max() ?? 0) left the chain; continuing from \(ancestor.number)")
+                let rollback = try await host.run { try $0.forget(l1Blocks: numbers) }
+                guard let rollback else { continue }
+                log("rolled the L2 back from block \(rollback.from) to \(rollback.to): \(rollback.discarded) block(s) " +
+                    "discarded, \(rollback.returned) transaction(s) back in the pool")
+                for (hash, reason) in rollback.refused { log("transaction \(hash) not returned to the pool: \(reason)") }
+                subscriptions.publish(try await withNodeChain { $0.head })
+                watcher.reset()  // rescan after the new head's anchor: the deposits it no longer delivered
+                return
+            }
+        }
+    }
+
+    /// Checks the chain's newest blocks against the L1's canonical chain: each block's anchor must be canonical,
+    /// and a based block must be among the `BasedBlock` events of the L1 block after its anchor. What fails is
+    /// rolled back, with everything after it (a reorg that happened while this node was not following).
+    func rollBackStaleAnchors(_ watcher: L1Watcher) async throws -> SequencerChain.Rollback? {
+        // Newest first: (anchor number, anchor hash, the block's hash when it is based).
+        let blocks = try await host.run { chain -> [(UInt64, Hash, Hash?)] in
+            var seen: [(UInt64, Hash, Hash?)] = []
+            var anchors = Set<UInt64>()
+            var block: ChainBlock? = chain.node.head
+            while let current = block, let header = try? L2Header(blockHeader: current.header) {
+                anchors.insert(header.l1AnchorNumber)
+                if anchors.count > SequencerChain.maxReorgDepth + 1 { break }
+                seen.append((header.l1AnchorNumber, header.l1AnchorHash, header.kind == .based ? current.hash : nil))
+                block = current.number == 0 ? nil : chain.node.chain.block(number: current.number - 1)
+            }
+            return seen
+        }
+        var canonical: [UInt64: L1Watcher.Head?] = [:]
+        func l1Block(_ number: UInt64) async throws -> L1Watcher.Head? {
+            if let known = canonical[number] { return known }
+            let head = try await offChainThread { try watcher.block(number: number) }
+            canonical[number] = head
+            return head
+        }
+        var firstStale: UInt64?
+        for (anchor, anchorHash, based) in blocks {
+            var stale: UInt64?
+            if try await l1Block(anchor)?.hash != anchorHash {
+                stale = anchor
+            } else if let based {
+                if let carrier = try await l1Block(anchor + 1) {
+                    let events = try await offChainThread { try watcher.events(in: carrier) }
+                    if !events.contains(where: { $0.log.topics.first == BasedBlockEvent.topic && $0.log.topics.dropFirst().first == based }) {
+                        stale = anchor + 1
+                    }
+                } else {
+                    stale = anchor + 1
+                }
+            }
+            guard let stale else { break }
+            firstStale = stale
+        }
+        guard let firstStale, let newest = blocks.first?.0 else { return nil }
+        return try await host.run { try $0.forget(l1Blocks: Array(firstStale...max(firstStale, newest + 1))) }
+    }
+
+    /// Hands a new canonical L1 block, the deposits and the based blocks among its `events` to the chain, and adopts
+    /// what extends the head; announces adopted blocks on the feed.
+    func deliver(_ events: [L1Watcher.Event], in head: L1Watcher.Head,
+                 log: @escaping @Sendable (String) -> Void) async throws {
+        var deposits: [DepositMessage] = []
+        var based: [BasedBlockEvent] = []
+        for event in events {
+            switch event.log.topics.first {
+            case DepositMessage.depositQueuedTopic:
+                do {
+                    deposits.append(try DepositMessage(depositQueued: event.log, l2ChainId: chainId))
+                } catch {
+                    log("L1 block \(head.number): skipping a DepositQueued log, never delivering it: \(error)")
+                }
+            case BasedBlockEvent.topic:
+                do {
+                    based.append(try BasedBlockEvent(log: event.log))
+                } catch {
+                    // The contract checked the submission's proofs; data that does not decode is not a block.
+                    log("L1 block \(head.number): skipping a BasedBlock log: \(error)")
+                }
+            default:
+                break
+            }
+        }
+        let (found, accepted) = (deposits, based)
+        let (adopted, dropped) = try await host.run { chain in
+            chain.observe(l1Block: head.number, hash: head.hash, timestamp: head.timestamp, deposits: found, based: accepted)
+            return try chain.adoptAccepted()
+        }
+        if !found.isEmpty { log("L1 block \(head.number): \(found.count) deposit(s) queued") }
+        for block in adopted {
+            subscriptions.publish(block)
+            log("block \(block.number): based, adopted from L1 block \(head.number) " +
+                "(\(block.block.transactions.count) transactions)")
+        }
+        for hash in dropped { log("transaction \(hash) dropped from the pool: a based block used its nonce") }
     }
 
     /// Forgets a closed connection's subscriptions.

@@ -65,11 +65,16 @@ public enum L2Production {
         return (prefix, seal)
     }
 
-    /// Replays a logged L2 block on `chain`: rebuilds it from its own contents and appends it if the result is
-    /// the block (same hash); nothing changes otherwise.
-    /// - Throws: `L2BlockError` when it does not rebuild to itself.
-    public static func replay(_ block: L2Block, on chain: Blockchain) throws {
+    /// Rebuilds `block` on `chain`'s head from its own contents (its deposits, then its transactions as one group,
+    /// with its header's time, coinbase, gas limit, kind and anchor) without appending it.
+    /// - Throws: `L2BlockError` when the result is not the block (another hash), `InvalidBlock` when it does not
+    ///   execute; nothing changes either way.
+    public static func rebuild(_ block: L2Block, on chain: Blockchain) throws -> BuiltBlock {
         let base = block.header.base
+        guard base.parentHash == chain.head.hash else {
+            throw L2BlockError("L2 block \(block.number) (\(block.hash)) has parent \(base.parentHash), not the head " +
+                               "\(chain.head.number) (\(chain.head.hash))")
+        }
         let attributes = self.attributes(timestamp: base.timestamp, coinbase: base.coinbase, gasLimit: base.gasLimit)
         let senders = try block.transactions.map { try $0.recoverSender() }
         let plan = L2BlockPlan(kind: block.header.kind, l1AnchorNumber: block.header.l1AnchorNumber,
@@ -84,7 +89,14 @@ public enum L2Production {
             throw L2BlockError("L2 block \(block.number) does not rebuild to itself: its hash is \(block.hash), " +
                                "its contents give \(built.block.header.hash)")
         }
-        chain.append(built: built)
+        return built
+    }
+
+    /// Replays a logged L2 block on `chain`: rebuilds it and appends it if the result is the block (same hash);
+    /// nothing changes otherwise.
+    /// - Throws: `L2BlockError` when it does not rebuild to itself.
+    public static func replay(_ block: L2Block, on chain: Blockchain) throws {
+        chain.append(built: try rebuild(block, on: chain))
     }
 
     /// What the prelude saw, for the seal.

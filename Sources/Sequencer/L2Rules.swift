@@ -31,6 +31,8 @@ public final class DepositLedger: Sendable {
     public init() {}
     public func record(_ ids: [Hash]) { consumed.withLock { $0.formUnion(ids) } }
     public func contains(_ id: Hash) -> Bool { consumed.withLock { $0.contains(id) } }
+    /// Forgets every delivery (before the chain is replayed again from its log).
+    public func reset() { consumed.withLock { $0 = [] } }
 }
 
 /// The L2's block rules for the node core (`Specs/protocol.md` §3–4): the genesis header carries the rollup

@@ -35,6 +35,11 @@ public final class SequencerChain {
     public private(set) var l1Blocks: [UInt64: Hash] = [:]
     /// The newest L1 block seen: its number and timestamp (the slot clock).
     public private(set) var l1Head: (number: UInt64, timestamp: UInt64)?
+    /// The based blocks recent canonical L1 blocks accepted (`BasedBlock` events, in log order), by L1 block.
+    public private(set) var acceptedBased: [UInt64: [BasedBlockEvent]] = [:]
+    /// Why the chain stopped making blocks (an accepted based block that does not re-execute here, a reorg too
+    /// deep to follow): derivation from L1 wins, so the sequencer stops rather than build a conflicting chain.
+    public private(set) var halted: String?
 
     /// Opens the L2 chain from `genesis` (or the one its log holds), replaying its blocks and their certificates.
     public init(genesis: Genesis, anchor: (number: UInt64, hash: Hash), identity: SequencerIdentity,
@@ -58,11 +63,16 @@ public final class SequencerChain {
 
     // MARK: L1
 
-    /// Takes in a new canonical L1 block and the deposits it queued (those already delivered are skipped).
-    public func observe(l1Block number: UInt64, hash: Hash, timestamp: UInt64 = 0, deposits: [DepositMessage]) {
+    /// Takes in a new canonical L1 block, the deposits it queued (those already delivered are skipped) and the
+    /// based blocks it accepted (adopted by `adoptAccepted`).
+    public func observe(l1Block number: UInt64, hash: Hash, timestamp: UInt64 = 0, deposits: [DepositMessage],
+                        based: [BasedBlockEvent] = []) {
         l1Blocks[number] = hash
         if number >= (l1Head?.number ?? 0) { l1Head = (number, timestamp) }
         if l1Blocks.count > 256, let oldest = l1Blocks.keys.min() { l1Blocks[oldest] = nil }
+        acceptedBased[number] = based.isEmpty ? nil : based
+        let horizon = head.l1AnchorNumber
+        acceptedBased = acceptedBased.filter { $0.key > horizon || $0.key + 256 > number }
         let l2ChainId = self.l2ChainId
         var queued = Set(pendingDeposits.map { $0.deposit.id(l2ChainId: l2ChainId) })
         for deposit in deposits {
@@ -72,15 +82,102 @@ public final class SequencerChain {
         }
     }
 
-    /// Forgets L1 blocks that left the canonical chain, and the undelivered deposits they queued (a deposit
-    /// re-queued on the new branch is seen again there).
-    public func forget(l1Blocks removed: [UInt64]) {
+    /// Forgets L1 blocks that left the canonical chain (§2 step 6), the undelivered deposits they queued and the
+    /// based blocks they accepted, and rolls the L2 back to its newest block still implied by the canonical L1
+    /// chain: a block anchored at a removed L1 block, or a based block that a removed L1 block accepted, goes, with
+    /// every block after it. The discarded blocks' transactions return to the pool; the deposits they delivered are
+    /// pending again once the follower rescans L1 after the new head's anchor (which it must then do: the result
+    /// says so).
+    /// - Returns: what was rolled back; nil when no L2 block depended on the removed blocks.
+    /// - Throws: when the reorg is deeper than `maxReorgDepth` (the chain then halts) or the log cannot be rewound.
+    public func forget(l1Blocks removed: [UInt64]) throws -> Rollback? {
         let gone = Set(removed)
-        for number in removed { l1Blocks[number] = nil }
+        for number in removed {
+            l1Blocks[number] = nil
+            acceptedBased[number] = nil
+        }
         if let head = l1Head, gone.contains(head.number) {
             l1Head = l1Blocks.keys.max().map { ($0, 0) }  // the ancestor; its timestamp comes with the next block
         }
         pendingDeposits.removeAll { gone.contains($0.l1Block) }
+        guard let first = removed.min() else { return nil }
+        if removed.count > Self.maxReorgDepth {
+            halted = "the L1 reorganised \(removed.count) blocks deep (from block \(first)), deeper than the " +
+                "\(Self.maxReorgDepth) this node follows: restart it from a fresh data directory to re-derive the L2"
+            throw NodeError(halted!)
+        }
+        // The newest block still implied by the canonical chain: anchors are non-decreasing, so walk back.
+        var keep = node.head
+        while keep.number > 0, let header = try? L2Header(blockHeader: keep.header),
+              header.l1AnchorNumber >= first || (header.kind == .based && header.l1AnchorNumber + 1 >= first),
+              let parent = node.chain.block(number: keep.number - 1) {
+            keep = parent
+        }
+        guard keep.number < node.head.number else { return nil }
+        let from = node.head.number
+        ledger.reset()  // refilled by the replay of the blocks kept
+        let (discarded, refused) = try node.rewind(toBlock: keep.number)
+        certificates.truncate(after: keep.number)
+        pendingDeposits = []
+        halted = nil
+        return Rollback(from: from, to: keep.number, discarded: discarded.count,
+                        returned: discarded.reduce(0) { $0 + $1.block.transactions.count } - refused.count,
+                        refused: refused)
+    }
+
+    /// How many L1 blocks deep a reorg is followed (§2 step 6).
+    public static let maxReorgDepth = 64
+
+    /// An L2 rollback after an L1 reorg.
+    public struct Rollback: Sendable {
+        /// The head before and after.
+        public var from: UInt64
+        public var to: UInt64
+        public var discarded: Int
+        /// Transactions of the discarded blocks back in the pool, and those it refused (with why).
+        public var returned: Int
+        public var refused: [(hash: Hash, reason: String)]
+    }
+
+    // MARK: Adoption of based blocks
+
+    /// Adopts the based blocks L1 accepted on the head (§2 step 4): while the head is a slot-end or based block
+    /// anchored at `N − 1` and L1 block `N` accepted a based block whose parent is the head, that block is rebuilt
+    /// from its data here, checked to hash the same, logged and appended. Its transactions leave the pool, its
+    /// deposits count as delivered.
+    /// - Returns: the blocks adopted, oldest first, and the pool transactions they made stale.
+    /// - Throws: when an accepted block does not re-execute to itself; the chain then halts (nothing is built on a
+    ///   head that L1 has already extended).
+    @discardableResult
+    public func adoptAccepted() throws -> (adopted: [ChainBlock], dropped: [Hash]) {
+        var adopted: [ChainBlock] = []
+        var dropped: [Hash] = []
+        while let event = nextAccepted() {
+            let built: BuiltBlock
+            do {
+                built = try node.reading("re-executing based block \(event.blockNumber)") {
+                    try L2Production.rebuild(event.block, on: node.chain)
+                }
+            } catch {
+                halted = "L1 block \(head.l1AnchorNumber + 1) accepted based block \(event.blockNumber) " +
+                    "(\(event.blockHash)) on this chain, and it does not re-execute here: \(error)"
+                throw NodeError(halted!)
+            }
+            let (block, stale) = try node.adopt(built, payload: L2BlockEvent(block: event.block, certificate: nil).encoded)
+            let ids = Set(event.block.depositIds(l2ChainId: l2ChainId))
+            ledger.record(Array(ids))
+            pendingDeposits.removeAll { ids.contains($0.deposit.id(l2ChainId: l2ChainId)) }
+            adopted.append(block)
+            dropped += stale
+        }
+        return (adopted, dropped)
+    }
+
+    /// The accepted based block whose parent is the head, if the head is a slot-end or based block.
+    func nextAccepted() -> BasedBlockEvent? {
+        let head = self.head
+        guard head.kind == .slotEnd || head.kind == .based else { return nil }
+        return acceptedBased[head.l1AnchorNumber + 1]?.first { $0.parentHash == head.hash }
     }
 
     /// The anchor of the next block: the newest L1 block seen all of whose deposits it delivers (so that a
@@ -110,7 +207,8 @@ public final class SequencerChain {
     /// The L1 block whose slot-end block is due at `now`: L1 block `N = head + 1` once `now` is within
     /// [`slotStart(N) − basedWindow`, `slotStart(N)`), when no slot-end block for it exists yet.
     public func slotEndDue(now: Double, slotTime: Double, basedWindow: Double) -> UInt64? {
-        guard let l1 = l1Head, l1.timestamp > 0, l1Blocks[l1.number] != nil, awaitedL1Block == nil else { return nil }
+        guard halted == nil, let l1 = l1Head, l1.timestamp > 0, l1Blocks[l1.number] != nil, awaitedL1Block == nil,
+              nextAccepted() == nil else { return nil }
         let target = l1.number + 1
         let slotStart = Double(l1.timestamp) + slotTime
         guard now >= slotStart - basedWindow, now < slotStart else { return nil }
@@ -125,6 +223,7 @@ public final class SequencerChain {
     /// Produces the slot-end block for L1 block `target` (anchored at `target − 1`, delivering what the anchor
     /// implies) and signs its handoff (§3.3). The chain then waits for L1 block `target`.
     public func produceSlotEnd(target: UInt64, timestamp: UInt64? = nil) throws -> (block: ChainBlock, handoff: Handoff, signature: [UInt8]) {
+        if let halted { throw NodeError("the sequencer has stopped: \(halted)") }
         guard target > 0, let l1Parent = l1Blocks[target - 1] else {
             throw NodeError("cannot hand off for L1 block \(target): its parent is not known")
         }
@@ -158,7 +257,11 @@ public final class SequencerChain {
     /// share a second). Durable before it is announced.
     @discardableResult
     public func produceSequenced(timestamp: UInt64? = nil) throws -> (block: ChainBlock, certificate: Certificate) {
+        if let halted { throw NodeError("the sequencer has stopped: \(halted)") }
         if let awaited = awaitedL1Block { throw SequencerPaused(l1Block: awaited) }
+        if let accepted = nextAccepted() {
+            throw NodeError("L1 accepted based block \(accepted.blockNumber) on the head: it is adopted before any block is made")
+        }
         return try produce(kind: .sequenced, anchor: nil, timestamp: timestamp)
     }
 
