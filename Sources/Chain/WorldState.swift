@@ -267,3 +267,37 @@ public final class HistoricalState: StateBackend {
 
     public func blockHash(number: UInt64) -> Hash? { world.blockHash(number: number) }
 }
+
+extension HistoricalState {
+    /// The execution witness (`Specs/witness.md`) of a run against this state that `recorder` (wrapping this
+    /// state) recorded and that wrote `changes`: the proofs of every account and slot read or written, with what
+    /// deletions need, from this block's tries; the code run; the block hashes read.
+    public func witness(recorder: RecordingBackend, changes: [AccountChange]) -> ExecutionWitness {
+        var accounts = recorder.accounts
+        var slots = recorder.slots
+        for change in changes {
+            accounts.insert(change.address)
+            for key in change.storage.keys { slots[change.address, default: []].insert(key) }
+        }
+        let stateNodes = snapshot.accountTrie.witnessNodes(forKeys: accounts.map(\.bytes))
+        var storageNodes: [[UInt8]] = []
+        for (address, keys) in slots {
+            guard let trie = snapshot.storageTries[address], !keys.isEmpty else { continue }
+            storageNodes += trie.witnessNodes(forKeys: keys.map(\.bigEndianBytes))
+        }
+        var codes: [[UInt8]] = []
+        for hash in recorder.codeHashes where hash != AccountInfo.emptyCodeHash {
+            if let code = world.code(hash: hash) { codes.append(code) }
+        }
+        var blockHashes: [UInt64: Hash] = [:]
+        for number in recorder.blockNumbers {
+            if let hash = world.blockHash(number: number) { blockHashes[number] = hash }
+        }
+        func unique(_ nodes: [[UInt8]]) -> [[UInt8]] {
+            var seen: Set<[UInt8]> = []
+            return nodes.filter { seen.insert($0).inserted }
+        }
+        return ExecutionWitness(stateRoot: stateRoot, stateNodes: unique(stateNodes), storageNodes: unique(storageNodes),
+                                codes: codes, blockHashes: blockHashes)
+    }
+}

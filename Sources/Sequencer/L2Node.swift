@@ -23,6 +23,8 @@ public final class L2Node: EthBackend {
     /// Whether `eth_sendTransaction` signs for the development accounts (dev mode).
     public let signsForDevelopmentAccounts: Bool
     public var subscriptionTopics: Set<String> { ["handoffs"] }
+    /// Whether the node derives the chain from L1 alone (`--follow`) instead of sequencing it.
+    public let follower: Bool
     /// The L1's slot length and the based window (§2), for slot-end blocks; nil without an L1 to follow.
     public let slots: (slotTime: Double, basedWindow: Double)?
 
@@ -31,10 +33,11 @@ public final class L2Node: EthBackend {
                 make: @escaping @Sendable () throws -> SequencerChain) throws {
         self.slots = slots
         host = try ChainHost(name: "lockstep-l2-chain", make: make)
-        let facts = try host.runBlocking { ($0.l2ChainId, $0.identity, $0.certificates) }
+        let facts = try host.runBlocking { ($0.l2ChainId, $0.identity, $0.certificates, $0.follower) }
         chainId = facts.0
         identity = facts.1
         certificates = facts.2
+        follower = facts.3
         signsForDevelopmentAccounts = devMode
     }
 
@@ -49,7 +52,10 @@ public final class L2Node: EthBackend {
 
     /// Pools the transaction (durably); the next block includes it.
     public func accept(_ transaction: Transaction, raw: [UInt8]) async throws -> Hash {
-        try await host.run { try $0.node.submit(verified: transaction, raw: raw) }
+        if follower {
+            throw RPCError(code: -32000, message: "this node follows the L2 from L1 and sequences nothing: send transactions to the sequencer")
+        }
+        return try await host.run { try $0.node.submit(verified: transaction, raw: raw) }
     }
 
     public func decorate(_ object: inout [String: JSONValue], block: ChainBlock) {
@@ -150,8 +156,10 @@ public final class L2Node: EthBackend {
             }
             let anchor = try await host.run { $0.head.l1AnchorNumber }
             // The start block's events count too (the ledger skips deposits already delivered; adoption skips
-            // blocks already on the chain).
-            let events = try await offChainThread { try watcher.start(at: anchor > 0 ? anchor : nil) }
+            // blocks already on the chain). A sequencer at genesis starts at the L1's head; a follower needs the
+            // whole history after its anchor.
+            let start: UInt64? = anchor > 0 || follower ? anchor : nil
+            let events = try await offChainThread { try watcher.start(at: start) }
             if let head = watcher.head {
                 try await deliver(events, in: head, log: log)
                 log("following the L1 from block \(head.number)")
@@ -186,7 +194,8 @@ public final class L2Node: EthBackend {
             var seen: [(UInt64, Hash, Hash?)] = []
             var anchors = Set<UInt64>()
             var block: ChainBlock? = chain.node.head
-            while let current = block, let header = try? L2Header(blockHeader: current.header) {
+            while let current = block, let header = try? L2Header(blockHeader: current.header),
+                  !(header.l1AnchorNumber == chain.genesisAnchor.number && header.l1AnchorHash == chain.genesisAnchor.hash) {
                 anchors.insert(header.l1AnchorNumber)
                 if anchors.count > SequencerChain.maxReorgDepth + 1 { break }
                 seen.append((header.l1AnchorNumber, header.l1AnchorHash, header.kind == .based ? current.hash : nil))
@@ -229,6 +238,7 @@ public final class L2Node: EthBackend {
                  log: @escaping @Sendable (String) -> Void) async throws {
         var deposits: [DepositMessage] = []
         var based: [BasedBlockEvent] = []
+        var settled: [SettledEvent] = []
         for event in events {
             switch event.log.topics.first {
             case DepositMessage.depositQueuedTopic:
@@ -244,21 +254,32 @@ public final class L2Node: EthBackend {
                     // The contract checked the submission's proofs; data that does not decode is not a block.
                     log("L1 block \(head.number): skipping a BasedBlock log: \(error)")
                 }
+            case SettledEvent.topic where follower:
+                do {
+                    settled.append(try SettledEvent(log: event.log))
+                } catch {
+                    log("L1 block \(head.number): skipping a Settled log: \(error)")
+                }
             default:
                 break
             }
         }
-        let (found, accepted) = (deposits, based)
+        let (found, accepted, ranges) = (deposits, based, settled)
         let (adopted, dropped) = try await host.run { chain in
-            chain.observe(l1Block: head.number, hash: head.hash, timestamp: head.timestamp, deposits: found, based: accepted)
+            chain.observe(l1Block: head.number, hash: head.hash, timestamp: head.timestamp, deposits: found,
+                          based: accepted, settled: ranges)
             return try chain.adoptAccepted()
         }
-        if !found.isEmpty { log("L1 block \(head.number): \(found.count) deposit(s) queued") }
+        if !found.isEmpty && !follower { log("L1 block \(head.number): \(found.count) deposit(s) queued") }
         for block in adopted {
             subscriptions.publish(block)
-            log("block \(block.number): based, adopted from L1 block \(head.number) " +
-                "(\(block.block.transactions.count) transactions)")
+            let kind = (try? L2Header(blockHeader: block.header))?.kind ?? .sequenced
+            if kind == .based || !follower {
+                log("block \(block.number): \(kind), adopted from L1 block \(head.number) " +
+                    "(\(block.block.transactions.count) transactions)")
+            }
         }
+        if follower, let last = adopted.last { log("derived L2 blocks up to \(last.number) from L1 block \(head.number)") }
         for hash in dropped { log("transaction \(hash) dropped from the pool: a based block used its nonce") }
     }
 
@@ -290,6 +311,7 @@ public final class L2Node: EthBackend {
             ])
         }
         methods.register("lockstep_getHandoff") { [self] _ in
+            if follower { return .null }
             // The handoff of the current slot-end block (or the last one signed); null before any.
             guard let (handoff, signature) = try await host.run({ $0.currentHandoff() }) else { return .null }
             return Self.json(handoff, signature)

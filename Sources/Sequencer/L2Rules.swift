@@ -24,15 +24,27 @@ public final class CertificateStore: Sendable {
     public func truncate(after number: UInt64) { table.withLock { $0 = $0.filter { $0.key <= number } } }
 }
 
-/// The deposits the chain's blocks have delivered (by id): written on the chain thread as blocks are made or
-/// replayed, so that a deposit seen again on L1 is not delivered twice.
+/// The deposits the chain's blocks have delivered (by id, and each block's, in order): written on the chain thread
+/// as blocks are made or replayed, so that a deposit seen again on L1 is not delivered twice, and a settlement can
+/// carry its blocks' deposits.
 public final class DepositLedger: Sendable {
     private let consumed = Mutex<Set<Hash>>([])
+    private let byBlock = Mutex<[UInt64: [DepositMessage]]>([:])
     public init() {}
     public func record(_ ids: [Hash]) { consumed.withLock { $0.formUnion(ids) } }
+    /// Records the deposits block `number` delivered (and their ids).
+    public func record(block number: UInt64, deposits: [DepositMessage], l2ChainId: UInt64) {
+        record(deposits.map { $0.id(l2ChainId: l2ChainId) })
+        byBlock.withLock { $0[number] = deposits.isEmpty ? nil : deposits }
+    }
     public func contains(_ id: Hash) -> Bool { consumed.withLock { $0.contains(id) } }
+    /// The deposits block `number` delivered, in order.
+    public func deposits(inBlock number: UInt64) -> [DepositMessage] { byBlock.withLock { $0[number] ?? [] } }
     /// Forgets every delivery (before the chain is replayed again from its log).
-    public func reset() { consumed.withLock { $0 = [] } }
+    public func reset() {
+        consumed.withLock { $0 = [] }
+        byBlock.withLock { $0 = [:] }
+    }
 }
 
 /// The L2's block rules for the node core (`Specs/protocol.md` §3–4): the genesis header carries the rollup
@@ -63,7 +75,7 @@ public struct L2Rules: ChainRules {
     public func replay(_ payload: [UInt8], on chain: Blockchain) throws {
         let event = try L2BlockEvent.decode(payload)
         try L2Production.replay(event.block, on: chain)
-        deposits.record(event.block.deposits.map { $0.id(l2ChainId: chain.config.chainId) })
+        deposits.record(block: event.block.number, deposits: event.block.deposits, l2ChainId: chain.config.chainId)
         if let signature = event.certificate {
             certificates.put(Certificate(blockNumber: event.block.number, blockHash: event.block.hash, signature: signature))
         }

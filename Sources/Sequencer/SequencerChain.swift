@@ -41,9 +41,19 @@ public final class SequencerChain {
     /// deep to follow): derivation from L1 wins, so the sequencer stops rather than build a conflicting chain.
     public private(set) var halted: String?
 
+    /// A follower derives the chain from L1 alone (§10): it applies `Settled` ranges and adopts based blocks, and
+    /// makes no block of its own.
+    public let follower: Bool
+    /// Settled ranges seen on L1 and not applied yet (a follower's), by the hash of the block they continue.
+    public private(set) var pendingSettled: [Hash: (l1Block: UInt64, range: SettledEvent)] = [:]
+    /// The genesis block's anchor (never checked against L1: it may predate the L1 followed).
+    public let genesisAnchor: (number: UInt64, hash: Hash)
+
     /// Opens the L2 chain from `genesis` (or the one its log holds), replaying its blocks and their certificates.
     public init(genesis: Genesis, anchor: (number: UInt64, hash: Hash), identity: SequencerIdentity,
-                log: EventLog?) throws {
+                log: EventLog?, follower: Bool = false) throws {
+        self.follower = follower
+        genesisAnchor = anchor
         let certificates = CertificateStore()
         let ledger = DepositLedger()
         let l2ChainId = genesis.config.chainId
@@ -66,7 +76,10 @@ public final class SequencerChain {
     /// Takes in a new canonical L1 block, the deposits it queued (those already delivered are skipped) and the
     /// based blocks it accepted (adopted by `adoptAccepted`).
     public func observe(l1Block number: UInt64, hash: Hash, timestamp: UInt64 = 0, deposits: [DepositMessage],
-                        based: [BasedBlockEvent] = []) {
+                        based: [BasedBlockEvent] = [], settled: [SettledEvent] = []) {
+        if follower {
+            for range in settled where range.blockNumber > node.head.number { pendingSettled[range.parentHash] = (number, range) }
+        }
         l1Blocks[number] = hash
         if number >= (l1Head?.number ?? 0) { l1Head = (number, timestamp) }
         if l1Blocks.count > 256, let oldest = l1Blocks.keys.min() { l1Blocks[oldest] = nil }
@@ -75,7 +88,7 @@ public final class SequencerChain {
         acceptedBased = acceptedBased.filter { $0.key > horizon || $0.key + 256 > number }
         let l2ChainId = self.l2ChainId
         var queued = Set(pendingDeposits.map { $0.deposit.id(l2ChainId: l2ChainId) })
-        for deposit in deposits {
+        for deposit in deposits where !follower {
             let id = deposit.id(l2ChainId: l2ChainId)
             guard !ledger.contains(id), queued.insert(id).inserted else { continue }
             pendingDeposits.append((number, deposit))
@@ -100,6 +113,7 @@ public final class SequencerChain {
             l1Head = l1Blocks.keys.max().map { ($0, 0) }  // the ancestor; its timestamp comes with the next block
         }
         pendingDeposits.removeAll { gone.contains($0.l1Block) }
+        pendingSettled = pendingSettled.filter { !gone.contains($0.value.l1Block) }
         guard let first = removed.min() else { return nil }
         if removed.count > Self.maxReorgDepth {
             halted = "the L1 reorganised \(removed.count) blocks deep (from block \(first)), deeper than the " +
@@ -152,6 +166,30 @@ public final class SequencerChain {
     public func adoptAccepted() throws -> (adopted: [ChainBlock], dropped: [Hash]) {
         var adopted: [ChainBlock] = []
         var dropped: [Hash] = []
+        while let range = pendingSettled.removeValue(forKey: node.head.hash)?.range {
+            for block in range.blocks {
+                let built: BuiltBlock
+                do {
+                    built = try node.reading("re-executing settled block \(block.number)") {
+                        try L2Production.rebuild(block, on: node.chain)
+                    }
+                } catch {
+                    halted = "L2 block \(block.number) (\(block.hash)) that L1 settled does not re-execute here: \(error)"
+                    throw NodeError(halted!)
+                }
+                let (made, _) = try node.adopt(built, payload: L2BlockEvent(block: block, certificate: nil).encoded)
+                ledger.record(block: made.number, deposits: block.deposits, l2ChainId: l2ChainId)
+                adopted.append(made)
+            }
+            adopted += try adoptBased(dropped: &dropped)
+        }
+        adopted += try adoptBased(dropped: &dropped)
+        return (adopted, dropped)
+    }
+
+    /// Adopts the accepted based blocks that extend the head, one after another.
+    func adoptBased(dropped: inout [Hash]) throws -> [ChainBlock] {
+        var adopted: [ChainBlock] = []
         while let event = nextAccepted() {
             let built: BuiltBlock
             do {
@@ -165,12 +203,12 @@ public final class SequencerChain {
             }
             let (block, stale) = try node.adopt(built, payload: L2BlockEvent(block: event.block, certificate: nil).encoded)
             let ids = Set(event.block.depositIds(l2ChainId: l2ChainId))
-            ledger.record(Array(ids))
+            ledger.record(block: block.number, deposits: event.block.deposits, l2ChainId: l2ChainId)
             pendingDeposits.removeAll { ids.contains($0.deposit.id(l2ChainId: l2ChainId)) }
             adopted.append(block)
             dropped += stale
         }
-        return (adopted, dropped)
+        return adopted
     }
 
     /// The accepted based block whose parent is the head, if the head is a slot-end or based block.
@@ -207,7 +245,7 @@ public final class SequencerChain {
     /// The L1 block whose slot-end block is due at `now`: L1 block `N = head + 1` once `now` is within
     /// [`slotStart(N) − basedWindow`, `slotStart(N)`), when no slot-end block for it exists yet.
     public func slotEndDue(now: Double, slotTime: Double, basedWindow: Double) -> UInt64? {
-        guard halted == nil, let l1 = l1Head, l1.timestamp > 0, l1Blocks[l1.number] != nil, awaitedL1Block == nil,
+        guard halted == nil, !follower, let l1 = l1Head, l1.timestamp > 0, l1Blocks[l1.number] != nil, awaitedL1Block == nil,
               nextAccepted() == nil else { return nil }
         let target = l1.number + 1
         let slotStart = Double(l1.timestamp) + slotTime
@@ -224,6 +262,7 @@ public final class SequencerChain {
     /// implies) and signs its handoff (§3.3). The chain then waits for L1 block `target`.
     public func produceSlotEnd(target: UInt64, timestamp: UInt64? = nil) throws -> (block: ChainBlock, handoff: Handoff, signature: [UInt8]) {
         if let halted { throw NodeError("the sequencer has stopped: \(halted)") }
+        if follower { throw NodeError("a follower makes no blocks: it derives the chain from L1") }
         guard target > 0, let l1Parent = l1Blocks[target - 1] else {
             throw NodeError("cannot hand off for L1 block \(target): its parent is not known")
         }
@@ -257,6 +296,7 @@ public final class SequencerChain {
     /// share a second). Durable before it is announced.
     @discardableResult
     public func produceSequenced(timestamp: UInt64? = nil) throws -> (block: ChainBlock, certificate: Certificate) {
+        if follower { throw NodeError("a follower makes no blocks: it derives the chain from L1") }
         if let halted { throw NodeError("the sequencer has stopped: \(halted)") }
         if let awaited = awaitedL1Block { throw SequencerPaused(l1Block: awaited) }
         if let accepted = nextAccepted() {
@@ -292,7 +332,7 @@ public final class SequencerChain {
             return L2BlockEvent(block: l2Block, certificate: signature).encoded
         })
         certificates.put(certificate!)
-        ledger.record(plan.deposits.map { $0.id(l2ChainId: l2ChainId) })
+        ledger.record(block: block.number, deposits: plan.deposits, l2ChainId: l2ChainId)
         pendingDeposits.removeFirst(delivering)
         return (block, certificate!)
     }

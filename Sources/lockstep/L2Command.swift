@@ -30,6 +30,18 @@ struct L2Command: AsyncParsableCommand {
             defaults to the one the harness deploys (the development deployer's third contract). Without --dev, a
             key and --rollup are required.
 
+            With --l1-url the node follows that L1 (Specs/protocol.md §2): L1 blocks become anchors, the Rollup's
+            deposits are delivered by sequenced blocks (the slow path), a slot-end block and a signed handoff come
+            --based-window seconds before each slot start, the based blocks L1 accepts are adopted (re-executed to
+            the same hash), and an L1 reorg rolls back what depended on the blocks it removed, returning their
+            transactions to the pool. The sequencer also settles its blocks on the Rollup every slot (settle, with an
+            attestation by the --attestation-key provers, development accounts 7 and 6 in dev mode, and the EXECUTE
+            proof), sending from its own L1 account to --l1-submit (default: --l1-url); --no-settlement turns it off.
+
+            With --follow the node sequences nothing: it derives the chain from the Rollup's Settled and BasedBlock
+            events on --l1-url alone (§10) and must reach the sequencer's block hashes. It needs the sequencer's
+            genesis: the same --chain-id, --gas-limit, --dev and --genesis-timestamp.
+
             With --data-dir, the chain, certificates and pending transactions are kept in DIR/l2.sqlite (SQLite,
             WAL, synchronous=FULL): a transaction is on disk before eth_sendRawTransaction answers, and a block
             before it is announced; a restart (even after kill -9) continues the same chain.
@@ -76,6 +88,24 @@ struct L2Command: AsyncParsableCommand {
     @Option(name: .long, help: "Block gas limit of a new chain.")
     var gasLimit: UInt64 = 30_000_000
 
+    @Option(name: .long, help: ArgumentHelp("The genesis timestamp of a new chain (default: now). A follower needs the sequencer's.", valueName: "seconds"))
+    var genesisTimestamp: UInt64?
+
+    @Flag(name: .long, help: "Derive the chain from L1 alone (needs --l1-url); sequence nothing.")
+    var follow = false
+
+    @Option(name: .long, help: ArgumentHelp("Send settlements to this L1 endpoint (default: --l1-url).", valueName: "url"))
+    var l1Submit: String?
+
+    @Option(name: .long, parsing: .singleValue, help: ArgumentHelp("An attestation prover's private key, hex (repeatable; dev default: development accounts 7 and 6).", valueName: "key"))
+    var attestationKey: [String] = []
+
+    @Flag(name: .long, help: "Do not settle blocks on L1.")
+    var noSettlement = false
+
+    @Option(name: .long, help: "Seconds between settlement rounds.")
+    var settlementInterval = 1.0
+
     func validate() throws {
         guard blockTime >= 0.05, blockTime <= 3_600 else { throw ValidationError("--block-time must be between 0.05 and 3600 seconds") }
         try service.validate(port: port)
@@ -92,6 +122,25 @@ struct L2Command: AsyncParsableCommand {
             throw ValidationError("--based-window must be above 0 and below --slot-time")
         }
         guard l1PollInterval >= 0.05, l1PollInterval <= 60 else { throw ValidationError("--l1-poll-interval must be between 0.05 and 60 seconds") }
+        if follow && l1Url == nil { throw ValidationError("--follow needs --l1-url: a follower derives the chain from L1") }
+        if let l1Submit, !(l1Submit.hasPrefix("http://") || l1Submit.hasPrefix("https://")) {
+            throw ValidationError("--l1-submit must be an http:// or https:// URL")
+        }
+        guard settlementInterval >= 0.1, settlementInterval <= 3_600 else {
+            throw ValidationError("--settlement-interval must be between 0.1 and 3600 seconds")
+        }
+    }
+
+    /// The attestation provers' keys: the options', or development accounts 7 and 6 in dev mode.
+    func attesters() throws -> [PrivateKey] {
+        if attestationKey.isEmpty { return dev ? [7, 6].map { DevAccounts.privateKeys[$0] } : [] }
+        return try attestationKey.enumerated().map { index, text in
+            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard let key = try? PrivateKey(hex: trimmed.hasPrefix("0x") ? trimmed : "0x" + trimmed) else {
+                throw ValidationError("--attestation-key number \(index + 1) is not a valid secp256k1 private key")
+            }
+            return key
+        }
     }
 
     /// The key from the option, the file or the environment; the development sequencer key in dev mode.
@@ -124,45 +173,62 @@ struct L2Command: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let key = try resolveKey()
+        // A follower signs nothing: its identity only names the domain.
+        let key = follow && sequencerKey == nil && sequencerKeyFile == nil ? PrivateKey.random() : try resolveKey()
+        let attesters = try attesters()
         let rollupAddress = try rollup.map { try Address(hex: $0) }
             ?? Address.contractAddress(sender: DevAccounts.addresses[0], nonce: 2)
         let identity = SequencerIdentity(key: key, domain: RollupDomain(l1ChainId: l1ChainId, rollup: rollupAddress))
         let eventLog = try service.openLog("l2.sqlite")
-        let genesis = L2Genesis.genesis(l2ChainId: chainId, timestamp: UInt64(Date().timeIntervalSince1970),
+        let genesis = L2Genesis.genesis(l2ChainId: chainId, timestamp: genesisTimestamp ?? UInt64(Date().timeIntervalSince1970),
                                         gasLimit: gasLimit, fundDevelopmentAccounts: dev)
         let node: L2Node
         do {
             let slots = l1Url == nil ? nil : (slotTime: slotTime, basedWindow: basedWindow ?? slotTime / 3)
-            node = try L2Node(devMode: dev, slots: slots) {
-                try SequencerChain(genesis: genesis, anchor: (0, .zero), identity: identity, log: eventLog.log)
+            let follower = follow
+            node = try L2Node(devMode: dev && !follow, slots: slots) {
+                try SequencerChain(genesis: genesis, anchor: (0, .zero), identity: identity, log: eventLog.log,
+                                   follower: follower)
             }
         } catch {
             throw CommandFailure("cannot start the L2 chain: \(error)")
         }
+        let settles = l1Url != nil && !follow && !noSettlement
+        let submitURL = l1Submit ?? l1Url
         let (blockTime, dev, storage, followed) = (self.blockTime, self.dev, service.storage("l2.sqlite"), self.l1Url)
         let banner: @Sendable (Int) async -> [String] = { _ in
             let status = try? await node.status()
             var lines = ["lockstep l2 \(LockstepVersion.string)",
-                         "chain id \(node.chainId), head block \(status?.head ?? 0), a block every \(blockTime) s",
-                         "sequencer \(identity.address)\(dev && identity.key == DevAccounts.privateKeys[9] ? " (development account 9)" : "")",
+                         node.follower ? "chain id \(node.chainId), head block \(status?.head ?? 0), following L1 (no sequencing)"
+                             : "chain id \(node.chainId), head block \(status?.head ?? 0), a block every \(blockTime) s",
+                         node.follower ? "follower: derives blocks from the Rollup's Settled and BasedBlock events"
+                             : "sequencer \(identity.address)\(dev && identity.key == DevAccounts.privateKeys[9] ? " (development account 9)" : "")",
                          "certificates: L1 chain \(identity.domain.l1ChainId), Rollup \(identity.domain.rollup)",
                          "data: \(storage)"]
             if dev { lines.append("development accounts funded (the keys `lockstep l1` prints)") }
-            if let url = followed { lines.append("following the L1 at \(url) (deposits to \(rollupAddress))") }
+            if let url = followed { lines.append("following the L1 at \(url) (Rollup \(rollupAddress))") }
+            if settles { lines.append("settling on L1 every slot from \(identity.address) via \(submitURL ?? "")") }
             return lines
         }
         let l1 = l1Url.map { JSONRPCClient(url: $0, timeoutMilliseconds: 10_000) }
         let pollInterval = l1PollInterval
+        let settler = settles ? Settler(node: node, l1: l1!, submit: JSONRPCClient(url: submitURL!, timeoutMilliseconds: 10_000),
+                                        rollup: rollupAddress, attesters: attesters) : nil
+        let settlementInterval = self.settlementInterval
         try await service.serve(methods: node.methods(), port: port, banner: banner,
                                 onDisconnect: { node.disconnected($0) },
                                 background: { log in
                                     await withTaskGroup(of: Void.self) { group in
-                                        group.addTask { await node.runBlocks(blockTime: blockTime, log: log) }
+                                        if !node.follower {
+                                            group.addTask { await node.runBlocks(blockTime: blockTime, log: log) }
+                                        }
                                         if let l1 {
                                             group.addTask {
                                                 await node.followL1(client: l1, rollup: rollupAddress, interval: pollInterval, log: log)
                                             }
+                                        }
+                                        if let settler {
+                                            group.addTask { await node.runSettlement(settler, interval: settlementInterval, log: log) }
                                         }
                                     }
                                 })
