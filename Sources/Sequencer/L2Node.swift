@@ -28,10 +28,14 @@ public final class L2Node: EthBackend {
     /// The L1's slot length and the based window (§2), for slot-end blocks; nil without an L1 to follow.
     public let slots: (slotTime: Double, basedWindow: Double)?
 
+    /// The L1 followed (for the settlements `lockstep_getWithdrawalProof` finds); nil without `--l1-url`.
+    public let l1: JSONRPCClient?
+
     /// Opens the chain with `make`, on the chain thread.
-    public init(devMode: Bool, slots: (slotTime: Double, basedWindow: Double)? = nil,
+    public init(devMode: Bool, slots: (slotTime: Double, basedWindow: Double)? = nil, l1: JSONRPCClient? = nil,
                 make: @escaping @Sendable () throws -> SequencerChain) throws {
         self.slots = slots
+        self.l1 = l1
         host = try ChainHost(name: "lockstep-l2-chain", make: make)
         let facts = try host.runBlocking { ($0.l2ChainId, $0.identity, $0.certificates, $0.follower) }
         chainId = facts.0
@@ -283,6 +287,55 @@ public final class L2Node: EthBackend {
         for hash in dropped { log("transaction \(hash) dropped from the pool: a based block used its nonce") }
     }
 
+    /// Where withdrawal `id` stands (§5.5): null when no block of this chain emitted it; for a based block,
+    /// verified by its submission; for a sequenced block, the settlement that covers it, with the inclusion proof
+    /// `proveWithdrawal(l2BlockHash, withdrawalId, index, proof)` takes, or `settled: false` while none does.
+    func withdrawalProof(_ id: Hash) async throws -> JSONValue {
+        let found = try await host.run { chain -> (number: UInt64, hash: Hash, kind: L2BlockKind, anchor: UInt64)? in
+            guard let number = chain.ledger.block(ofWithdrawal: id), let block = chain.node.chain.block(number: number),
+                  let header = try? L2Header(blockHeader: block.header) else { return nil }
+            return (number, block.hash, header.kind, header.l1AnchorNumber)
+        }
+        guard let found else { return .null }
+        var answer: [String: JSONValue] = ["withdrawalId": .string(id.hexString), "l2BlockNumber": .quantity(found.number),
+                                           "l2BlockHash": .string(found.hash.hexString), "kind": .string(found.kind.description)]
+        if found.kind == .based {
+            answer["settled"] = true  // verified on L1 by the submission that carried the block
+            return .object(answer)
+        }
+        guard let l1 else {
+            throw RPCError(code: -32000, message: "this node does not follow an L1 (--l1-url): it cannot find the settlement")
+        }
+        let filter: JSONValue = .object(["address": .string(identity.domain.rollup.hexString),
+                                         "topics": .array([.string(SettledEvent.topic.hexString)]),
+                                         "fromBlock": .quantity(found.anchor + 1), "toBlock": "latest"])
+        let logs = try await offChainThread { try l1.call("eth_getLogs", [filter]) }
+        for entry in logs.arrayValue ?? [] {
+            guard let topics = try? (entry["topics"]?.arrayValue ?? []).map({ try Hash(hex: $0.stringValue ?? "") }),
+                  let data = entry["data"]?.dataValue,
+                  let range = try? SettledEvent(log: Log(address: identity.domain.rollup, topics: topics, data: data)),
+                  let first = range.blocks.first?.number, first <= found.number, found.number <= range.blockNumber else {
+                continue
+            }
+            let leaves = try await host.run { chain in
+                range.blocks.flatMap { chain.ledger.withdrawals(inBlock: $0.number) }
+            }
+            guard let index = leaves.firstIndex(of: id), Outbox.root(leaves) == range.outboxRoot else {
+                throw RPCError(code: -32000, message: "the settlement of L2 blocks \(first)…\(range.blockNumber) does not " +
+                               "hold withdrawal \(id) as this node computes the outbox")
+            }
+            answer["settled"] = true
+            answer["rangeEndHash"] = .string(range.blockHash.hexString)
+            answer["outboxRoot"] = .string(range.outboxRoot.hexString)
+            answer["index"] = .quantity(UInt64(index))
+            answer["proof"] = .array(Outbox.proof(leaves, index: index).map { .string($0.hexString) })
+            answer["l1BlockNumber"] = entry["blockNumber"] ?? .null
+            return .object(answer)
+        }
+        answer["settled"] = false
+        return .object(answer)
+    }
+
     /// Forgets a closed connection's subscriptions.
     public func disconnected(_ connection: RPCConnection) { subscriptions.disconnected(connection: connection.id) }
 
@@ -315,6 +368,13 @@ public final class L2Node: EthBackend {
             // The handoff of the current slot-end block (or the last one signed); null before any.
             guard let (handoff, signature) = try await host.run({ $0.currentHandoff() }) else { return .null }
             return Self.json(handoff, signature)
+        }
+        methods.register("lockstep_getWithdrawalProof") { [self] call in
+            let text = try call.params.required(0, "withdrawalId").stringValue ?? ""
+            guard let id = try? Hash(hex: text) else {
+                throw RPCError(code: -32602, message: "invalid withdrawalId: expected 32 bytes of hex, got \(text)")
+            }
+            return try await withdrawalProof(id)
         }
         methods.register("lockstep_l2Status") { [self] _ in
             let (head, pending, anchorNumber, anchorHash) = try await host.run { chain in

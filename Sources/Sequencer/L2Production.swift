@@ -39,6 +39,15 @@ public enum L2Production {
     /// `NodeChain.produce`.
     public static func recipe(on chain: Blockchain, attributes: BlockAttributes, plan: L2BlockPlan)
         -> (prefix: ForcedPrefix, seal: (inout BlockHeader, BlockExecutionResult) throws(InvalidBlock) -> Void) {
+        let (prefix, seal, _) = recording(on: chain, attributes: attributes, plan: plan)
+        return (prefix, seal)
+    }
+
+    /// `recipe`, and what the block's execution relayed: after the build, `relayed.outbox` holds the block's
+    /// outbox leaves (the withdrawal ids of its system calls and transactions, in order).
+    static func recording(on chain: Blockchain, attributes: BlockAttributes, plan: L2BlockPlan)
+        -> (prefix: ForcedPrefix, seal: (inout BlockHeader, BlockExecutionResult) throws(InvalidBlock) -> Void,
+            relayed: Relayed) {
         let l2ChainId = chain.config.chainId
         let template = L2Header(base: BlockBuilder.template(after: chain.head, config: chain.config, attributes: attributes),
                                 kind: plan.kind, l1AnchorNumber: plan.l1AnchorNumber, l1AnchorHash: plan.l1AnchorHash)
@@ -56,20 +65,21 @@ public enum L2Production {
         }, groups: plan.groups)
         let seal = { (header: inout BlockHeader, result: BlockExecutionResult) throws(InvalidBlock) in
             let withdrawals = relayed.withdrawalIds + L2BlockExecution.withdrawalIds(in: result.receipts.flatMap(\.logs))
+            relayed.outbox = withdrawals
             var l2 = L2Header(base: header, kind: plan.kind, l1AnchorNumber: plan.l1AnchorNumber,
                               l1AnchorHash: plan.l1AnchorHash, inboxHash: InboxHash.of(relayed.depositIds),
                               outboxRoot: Outbox.root(withdrawals))
             l2.base.requestsHash = RollupProtocol.emptyRequestsHash  // §3.1: no execution-layer requests on the L2
             header = l2.blockHeader
         }
-        return (prefix, seal)
+        return (prefix, seal, relayed)
     }
 
     /// Rebuilds `block` on `chain`'s head from its own contents (its deposits, then its transactions as one group,
     /// with its header's time, coinbase, gas limit, kind and anchor) without appending it.
     /// - Throws: `L2BlockError` when the result is not the block (another hash), `InvalidBlock` when it does not
     ///   execute; nothing changes either way.
-    public static func rebuild(_ block: L2Block, on chain: Blockchain) throws -> BuiltBlock {
+    public static func rebuild(_ block: L2Block, on chain: Blockchain) throws -> (built: BuiltBlock, withdrawalIds: [Hash]) {
         let base = block.header.base
         guard base.parentHash == chain.head.hash else {
             throw L2BlockError("L2 block \(block.number) (\(block.hash)) has parent \(base.parentHash), not the head " +
@@ -82,21 +92,24 @@ public enum L2Production {
                                groups: block.transactions.isEmpty ? [] : [TransactionGroup(
                                    transactions: block.transactions, senders: senders,
                                    revertible: Set(block.transactions.map(\.hash)))])
-        let (prefix, seal) = recipe(on: chain, attributes: attributes, plan: plan)
+        let (prefix, seal, relayed) = recording(on: chain, attributes: attributes, plan: plan)
         let built = try BlockBuilder().build(on: chain, pool: TransactionPool(chainId: chain.config.chainId),
                                              attributes: attributes, prefix: prefix, seal: seal)
         guard built.block.header.hash == block.hash else {
             throw L2BlockError("L2 block \(block.number) does not rebuild to itself: its hash is \(block.hash), " +
                                "its contents give \(built.block.header.hash)")
         }
-        return built
+        return (built, relayed.outbox)
     }
 
     /// Replays a logged L2 block on `chain`: rebuilds it and appends it if the result is the block (same hash);
     /// nothing changes otherwise.
     /// - Throws: `L2BlockError` when it does not rebuild to itself.
-    public static func replay(_ block: L2Block, on chain: Blockchain) throws {
-        chain.append(built: try rebuild(block, on: chain))
+    @discardableResult
+    public static func replay(_ block: L2Block, on chain: Blockchain) throws -> [Hash] {
+        let (built, withdrawalIds) = try rebuild(block, on: chain)
+        chain.append(built: built)
+        return withdrawalIds
     }
 
     /// What the prelude saw, for the seal.
@@ -104,6 +117,8 @@ public enum L2Production {
         // @unchecked: used only on the thread that builds the block.
         var depositIds: [Hash] = []
         var withdrawalIds: [Hash] = []
+        /// The block's outbox leaves, set by the seal.
+        var outbox: [Hash] = []
     }
 }
 

@@ -30,7 +30,20 @@ public final class CertificateStore: Sendable {
 public final class DepositLedger: Sendable {
     private let consumed = Mutex<Set<Hash>>([])
     private let byBlock = Mutex<[UInt64: [DepositMessage]]>([:])
+    private let outboxes = Mutex<(byBlock: [UInt64: [Hash]], blockOf: [Hash: UInt64])>(([:], [:]))
     public init() {}
+    /// Records block `number`'s outbox leaves (its withdrawal ids, in order).
+    public func record(block number: UInt64, withdrawals: [Hash]) {
+        guard !withdrawals.isEmpty else { return }
+        outboxes.withLock { table in
+            table.byBlock[number] = withdrawals
+            for id in withdrawals { table.blockOf[id] = number }
+        }
+    }
+    /// Block `number`'s outbox leaves.
+    public func withdrawals(inBlock number: UInt64) -> [Hash] { outboxes.withLock { $0.byBlock[number] ?? [] } }
+    /// The block whose outbox holds withdrawal `id`.
+    public func block(ofWithdrawal id: Hash) -> UInt64? { outboxes.withLock { $0.blockOf[id] } }
     public func record(_ ids: [Hash]) { consumed.withLock { $0.formUnion(ids) } }
     /// Records the deposits block `number` delivered (and their ids).
     public func record(block number: UInt64, deposits: [DepositMessage], l2ChainId: UInt64) {
@@ -44,6 +57,7 @@ public final class DepositLedger: Sendable {
     public func reset() {
         consumed.withLock { $0 = [] }
         byBlock.withLock { $0 = [:] }
+        outboxes.withLock { $0 = ([:], [:]) }
     }
 }
 
@@ -74,7 +88,8 @@ public struct L2Rules: ChainRules {
 
     public func replay(_ payload: [UInt8], on chain: Blockchain) throws {
         let event = try L2BlockEvent.decode(payload)
-        try L2Production.replay(event.block, on: chain)
+        let withdrawals = try L2Production.replay(event.block, on: chain)
+        deposits.record(block: event.block.number, withdrawals: withdrawals)
         deposits.record(block: event.block.number, deposits: event.block.deposits, l2ChainId: chain.config.chainId)
         if let signature = event.certificate {
             certificates.put(Certificate(blockNumber: event.block.number, blockHash: event.block.hash, signature: signature))

@@ -168,7 +168,7 @@ public final class SequencerChain {
         var dropped: [Hash] = []
         while let range = pendingSettled.removeValue(forKey: node.head.hash)?.range {
             for block in range.blocks {
-                let built: BuiltBlock
+                let built: (built: BuiltBlock, withdrawalIds: [Hash])
                 do {
                     built = try node.reading("re-executing settled block \(block.number)") {
                         try L2Production.rebuild(block, on: node.chain)
@@ -177,8 +177,9 @@ public final class SequencerChain {
                     halted = "L2 block \(block.number) (\(block.hash)) that L1 settled does not re-execute here: \(error)"
                     throw NodeError(halted!)
                 }
-                let (made, _) = try node.adopt(built, payload: L2BlockEvent(block: block, certificate: nil).encoded)
+                let (made, _) = try node.adopt(built.built, payload: L2BlockEvent(block: block, certificate: nil).encoded)
                 ledger.record(block: made.number, deposits: block.deposits, l2ChainId: l2ChainId)
+                ledger.record(block: made.number, withdrawals: built.withdrawalIds)
                 adopted.append(made)
             }
             adopted += try adoptBased(dropped: &dropped)
@@ -191,7 +192,7 @@ public final class SequencerChain {
     func adoptBased(dropped: inout [Hash]) throws -> [ChainBlock] {
         var adopted: [ChainBlock] = []
         while let event = nextAccepted() {
-            let built: BuiltBlock
+            let built: (built: BuiltBlock, withdrawalIds: [Hash])
             do {
                 built = try node.reading("re-executing based block \(event.blockNumber)") {
                     try L2Production.rebuild(event.block, on: node.chain)
@@ -201,7 +202,8 @@ public final class SequencerChain {
                     "(\(event.blockHash)) on this chain, and it does not re-execute here: \(error)"
                 throw NodeError(halted!)
             }
-            let (block, stale) = try node.adopt(built, payload: L2BlockEvent(block: event.block, certificate: nil).encoded)
+            let (block, stale) = try node.adopt(built.built, payload: L2BlockEvent(block: event.block, certificate: nil).encoded)
+            ledger.record(block: block.number, withdrawals: built.withdrawalIds)
             let ids = Set(event.block.depositIds(l2ChainId: l2ChainId))
             ledger.record(block: block.number, deposits: event.block.deposits, l2ChainId: l2ChainId)
             pendingDeposits.removeAll { ids.contains($0.deposit.id(l2ChainId: l2ChainId)) }
@@ -319,7 +321,7 @@ public final class SequencerChain {
         let anchor = fixed ?? nextAnchor(parent: parent, delivering: delivering)
         let plan = L2BlockPlan(kind: kind, l1AnchorNumber: anchor.number, l1AnchorHash: anchor.hash,
                                deposits: pendingDeposits.prefix(delivering).map(\.deposit))
-        let (prefix, seal) = L2Production.recipe(on: node.chain, attributes: attributes, plan: plan)
+        let (prefix, seal, relayed) = L2Production.recording(on: node.chain, attributes: attributes, plan: plan)
         let identity = self.identity
         let l2ChainId = self.l2ChainId
         var certificate: Certificate?
@@ -333,6 +335,7 @@ public final class SequencerChain {
         })
         certificates.put(certificate!)
         ledger.record(block: block.number, deposits: plan.deposits, l2ChainId: l2ChainId)
+        ledger.record(block: block.number, withdrawals: relayed.outbox)
         pendingDeposits.removeFirst(delivering)
         return (block, certificate!)
     }

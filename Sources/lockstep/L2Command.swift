@@ -182,11 +182,12 @@ struct L2Command: AsyncParsableCommand {
         let eventLog = try service.openLog("l2.sqlite")
         let genesis = L2Genesis.genesis(l2ChainId: chainId, timestamp: genesisTimestamp ?? UInt64(Date().timeIntervalSince1970),
                                         gasLimit: gasLimit, fundDevelopmentAccounts: dev)
+        let l1 = l1Url.map { JSONRPCClient(url: $0, timeoutMilliseconds: 10_000) }
         let node: L2Node
         do {
             let slots = l1Url == nil ? nil : (slotTime: slotTime, basedWindow: basedWindow ?? slotTime / 3)
             let follower = follow
-            node = try L2Node(devMode: dev && !follow, slots: slots) {
+            node = try L2Node(devMode: dev && !follow, slots: slots, l1: l1) {
                 try SequencerChain(genesis: genesis, anchor: (0, .zero), identity: identity, log: eventLog.log,
                                    follower: follower)
             }
@@ -210,7 +211,6 @@ struct L2Command: AsyncParsableCommand {
             if settles { lines.append("settling on L1 every slot from \(identity.address) via \(submitURL ?? "")") }
             return lines
         }
-        let l1 = l1Url.map { JSONRPCClient(url: $0, timeoutMilliseconds: 10_000) }
         let pollInterval = l1PollInterval
         let settler = settles ? Settler(node: node, l1: l1!, submit: JSONRPCClient(url: submitURL!, timeoutMilliseconds: 10_000),
                                         rollup: rollupAddress, attesters: attesters) : nil

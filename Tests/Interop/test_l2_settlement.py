@@ -10,9 +10,11 @@ from eth_utils import keccak
 from web3 import Web3
 
 from l1node import L1Node, L2Node
-from test_l2_deposits import ACCOUNTS, ETHER, GWEI, L2_CHAIN_ID, deploy, deposit, wait_for_balance
+from test_l2_deposits import ACCOUNTS, ETHER, GWEI, L2_CHAIN_ID, artifact, deploy, deposit, transact, wait_for_balance
 
 SETTLED = keccak(b"Settled(bytes32,uint256,bytes32,bytes32,bytes32,bytes)")
+SENT_TO_L1 = keccak(b"SentToL1(bytes32,bytes32,uint256,address,address,uint256,bytes)")
+MESSENGER = Web3.to_checksum_address("0x1000000000000000000000000000000000000001")
 
 
 def web3(node):
@@ -58,6 +60,19 @@ def test_the_sequencer_settles_every_slot_and_a_follower_derives_the_same_chain(
             wait_for_balance(l2, Web3.to_checksum_address(recipient), ETHER)
             last = max(l2.eth.wait_for_transaction_receipt(h, timeout=30)["blockNumber"] for h in transfers)
 
+            # A withdrawal of 0.25 ETH to a fresh L1 address, from a sequenced block.
+            payee = Web3.to_checksum_address("0x" + "5d" * 20)
+            messenger = l2.eth.contract(address=MESSENGER, abi=artifact("L2Messenger")["abi"])
+            withdrawer = ACCOUNTS[4]
+            tx = messenger.functions.sendToL1(payee, b"").build_transaction(
+                {"from": withdrawer.address, "value": ETHER // 4, "gas": 300_000, "chainId": L2_CHAIN_ID,
+                 "nonce": l2.eth.get_transaction_count(withdrawer.address, "pending"),
+                 "maxFeePerGas": 50 * GWEI, "maxPriorityFeePerGas": GWEI})
+            receipt = l2.eth.wait_for_transaction_receipt(
+                l2.eth.send_raw_transaction(withdrawer.sign_transaction(tx).raw_transaction), timeout=30)
+            withdrawal_id = [bytes(log["topics"][1]) for log in receipt["logs"] if bytes(log["topics"][0]) == SENT_TO_L1][0]
+            last = max(last, receipt["blockNumber"])
+
             # The Rollup's settled head passes the transfers' block, and every settlement carries its blocks' data.
             settled = wait_until(lambda: (lambda head: head if head[0] >= last else None)(
                 rollup.functions.settledHead().call()), 60, f"the settled head to reach L2 block {last}")
@@ -78,6 +93,22 @@ def test_the_sequencer_settles_every_slot_and_a_follower_derives_the_same_chain(
             # Every L1 slot after the first settlements carries one (the sequencer settles every slot).
             numbers = sorted({log["blockNumber"] for log in logs})
             assert numbers[-1] - numbers[0] <= 2 * (len(numbers) - 1)
+
+            # After settlement the withdrawal is provable with the node's inclusion proof, and executable once.
+            proof = wait_until(lambda: (lambda answer: answer if answer["settled"] else None)(
+                l2.provider.make_request("lockstep_getWithdrawalProof", ["0x" + withdrawal_id.hex()])["result"]),
+                30, "the withdrawal's settlement")
+            assert int(proof["l2BlockNumber"], 16) == receipt["blockNumber"]
+            transact(l1, ACCOUNTS[0], rollup.functions.proveWithdrawal(
+                bytes.fromhex(proof["rangeEndHash"][2:]), withdrawal_id, int(proof["index"], 16),
+                [bytes.fromhex(p[2:]) for p in proof["proof"]]).build_transaction({"from": ACCOUNTS[0].address}))
+            assert rollup.functions.withdrawals(withdrawal_id).call() == 1  # VERIFIED
+            origin_key = bytes(12) + bytes.fromhex(withdrawer.address[2:])
+            transact(l1, ACCOUNTS[0], rollup.functions.executeFromL2(
+                origin_key, 0, withdrawer.address, payee, ETHER // 4, b"").build_transaction({"from": ACCOUNTS[0].address}))
+            assert l1.eth.get_balance(payee) == ETHER // 4
+            assert rollup.functions.withdrawals(withdrawal_id).call() == 2  # EXECUTED
+            assert l2.provider.make_request("lockstep_getWithdrawalProof", ["0x" + "00" * 32])["result"] is None
 
             # The follower derives the same chain from L1 alone, and refuses transactions.
             wait_until(lambda: derived.eth.block_number >= settled[0], 30, "the follower to derive the settled blocks")
