@@ -112,9 +112,14 @@ let package = Package(
         .target(name: "Sequencer",
                 dependencies: ["Node", "EthRPC", "Rollup", "Chain", "EVM", "State", "Store", "RPCServer", "JSON", "JSONRPCClient", "Primitives"]),
 
+        // The cross-layer builder: bundle intake (checked, durable, replaced and cancelled per searcher) and, next,
+        // joint simulation on forked L1 and L2 state.
+        .target(name: "Builder",
+                dependencies: ["Node", "EthRPC", "Rollup", "Chain", "EVM", "Store", "RPCServer", "JSON", "JSONRPCClient", "Primitives"]),
+
         .executableTarget(name: "lockstep",
                           dependencies: [
-                              "Primitives", "EVM", "State", "Store", "JSON", "JSONRPCClient", "StateTestRunner", "Chain", "ChainTestRunner", "Node", "L1Devnet", "Sequencer", "RPCServer", "Rollup",
+                              "Primitives", "EVM", "State", "Store", "JSON", "JSONRPCClient", "StateTestRunner", "Chain", "ChainTestRunner", "Node", "L1Devnet", "Sequencer", "Builder", "RPCServer", "Rollup",
                               "CCurl", "CGMP",
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                           ]),
@@ -152,6 +157,8 @@ let package = Package(
                     dependencies: ["EthRPC", "Node", "Chain", "RPCServer", "JSON", "EVM", "Primitives"]),
         .testTarget(name: "L1DevnetTests",
                     dependencies: ["L1Devnet", "EthRPC", "Node", "Chain", "RPCServer", "Store", "JSON", "JSONRPCClient", "EVM", "Primitives"]),
+        .testTarget(name: "BuilderTests",
+                    dependencies: ["Builder", "Rollup", "Chain", "Store", "EVM", "Primitives", "RPCServer", "JSON"]),
         .testTarget(name: "SequencerTests",
                     dependencies: ["Sequencer", "Rollup", "Node", "Chain", "State", "Store", "EVM", "Primitives",
                                    "L1Devnet", "RPCServer", "JSONRPCClient", "JSON"]),

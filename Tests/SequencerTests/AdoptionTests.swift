@@ -170,6 +170,23 @@ struct AdoptionTests {
             let onBased = try await l2.produce()
             #expect(onBased.header.parentHash == based.hash)
 
+            // Settling the slot-end block moves the Rollup's settled head to the based block on it (§7.4), and a
+            // follower derives both from L1 alone: the Settled range, then the BasedBlock on its last block.
+            let settler = Settler(node: l2, l1: l1.client, submit: l1.client, rollup: Self.rollup,
+                                  attesters: [DevAccounts.privateKeys[7]], execute: false)
+            #expect(try await settler.step() == nil)  // sent
+            _ = try await l1.call("evm_mine")
+            let landed = try await settler.step()
+            #expect(landed?.hasPrefix("settled L2 blocks 1…\(slotEnd.number)") == true, "\(landed ?? "nothing")")
+            #expect(try await settler.settledHead().hash == based.hash)
+            let follower = try L2Node(devMode: false) {
+                try SequencerChain(genesis: genesis, anchor: (l1Genesis.number, l1Genesis.hash), identity: Self.identity,
+                                   log: nil, follower: true)
+            }
+            try await follower.syncL1(L1Watcher(client: l1.client, addresses: [Self.rollup]), log: log)
+            #expect(try await follower.withNodeChain { $0.head.hash } == based.hash, "\(logged.withLock { $0 })")
+            follower.stop()
+
             // L1 block N is reorged out and replaced by an empty block: back to the slot-end block, the user's
             // transaction back in the pool; then the sequencer resumes and includes it.
             #expect(try await l1.call("evm_revert", [snapshot]) == true)

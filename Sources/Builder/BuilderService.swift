@@ -1,0 +1,107 @@
+import EthRPC
+import Foundation
+import JSON
+import JSONRPCClient
+import Node
+import Primitives
+import RPCServer
+import Rollup
+import Synchronization
+
+/// The builder's intake (`lockstep builder`, `Specs/builder-api.md`): cross-layer bundles from searchers, checked,
+/// kept durably with their status, replaced and cancelled per searcher. The L1 head it needs to refuse late
+/// bundles comes from a background poll of `--l1-url`, never from the request path.
+public final class BuilderService: Sendable {
+    public let l1ChainId: UInt64
+    public let l2ChainId: UInt64
+    public let book: BundleBook
+    public let builder: Address
+    let l1: JSONRPCClient
+    private let head = Mutex<UInt64?>(nil)
+
+    /// - Parameters:
+    ///   - l1: the L1 endpoint; its head bounds the target blocks accepted.
+    ///   - builder: the builder's address (its L1 account and the based blocks' coinbase).
+    public init(l1: JSONRPCClient, l1ChainId: UInt64, l2ChainId: UInt64, book: BundleBook, builder: Address) {
+        self.l1 = l1
+        self.l1ChainId = l1ChainId
+        self.l2ChainId = l2ChainId
+        self.book = book
+        self.builder = builder
+    }
+
+    /// The L1 head last seen (nil before the first poll answered).
+    public var l1Head: UInt64? { head.withLock { $0 } }
+
+    /// Reads the L1 head once, and expires the bundles whose target block has passed.
+    public func refreshHead() async throws {
+        let client = l1
+        let number = try await offChainThread { try client.call("eth_blockNumber").decodeUInt64Quantity() }
+        head.withLock { $0 = number }
+        try book.expire(l1Head: number)
+    }
+
+    /// Polls the L1 head every `interval` seconds until cancelled, logging each distinct failure once.
+    public func followHead(interval: Double, log: @escaping @Sendable (String) -> Void) async {
+        var lastError: String?
+        await repeatOnClockGrid(every: interval) {
+            do {
+                try await refreshHead()
+                if lastError != nil { log("the L1 answers again") }
+                lastError = nil
+            } catch {
+                let message = "cannot read the L1 head: \(error)"
+                if message != lastError { log(message) }
+                lastError = message
+            }
+        }
+    }
+
+    /// The bundle object of a call's first parameter.
+    static func object(_ call: RPCCall, _ name: String) throws(RPCError) -> [String: JSONValue] {
+        try call.params.expectCount(1, 1)
+        return try RPCParams.object(try call.params.required(0, name), name)
+    }
+
+    /// `lockstep_sendBundle`, `lockstep_cancelBundle` and `lockstep_getBundleStatus`.
+    public func methods() -> RPCMethods {
+        var methods = RPCMethods()
+        methods.register("lockstep_sendBundle") { [self] call in
+            let searcher = try Flashbots.signer(call)
+            let object = try Self.object(call, "bundle")
+            let bundle = try CrossLayerBundle.parse(object, l1ChainId: l1ChainId, l2ChainId: l2ChainId, limits: book.limits)
+            guard let head = l1Head else {
+                throw RPCError.server("the builder has not reached its L1 yet: it cannot check the target block; try again")
+            }
+            guard bundle.blockNumber > head else {
+                throw RPCError.server("blockNumber \(bundle.blockNumber) is not after the L1 head \(head): the bundle would be late")
+            }
+            let (hash, replaced) = try book.add(bundle, params: .object(object), searcher: searcher)
+            var answer: [String: JSONValue] = ["bundleHash": hash.map { .string($0.hexString) } ?? .null]
+            if let replaced { answer[bundle.isEmpty ? "cancelled" : "replaced"] = .string(replaced.hexString) }
+            return .object(answer)
+        }
+        methods.register("lockstep_cancelBundle") { [self] call in
+            guard let searcher = try Flashbots.signer(call) else {
+                throw RPCError.server("lockstep_cancelBundle needs an X-Flashbots-Signature: bundles are cancelled by their searcher")
+            }
+            let object = try Self.object(call, "cancellation")
+            guard case .string(let uuid)? = object["replacementUuid"] else {
+                throw RPCError.invalidParams("replacementUuid (a UUID string) is required")
+            }
+            return .object(["cancelled": .string(try book.cancel(uuid: uuid, searcher: searcher).hexString)])
+        }
+        methods.register("lockstep_getBundleStatus") { [self] call in
+            let searcher = try Flashbots.signer(call)
+            try call.params.expectCount(1, 1)
+            let argument = try call.params.required(0, "bundleHash")
+            let hash = try RPCParams.hash(argument.objectValue?["bundleHash"] ?? argument, "bundleHash")
+            guard let record = book.record(hash) else { return .null }
+            if let owner = record.searcher, owner != searcher {
+                throw RPCError.server("bundle \(hash) belongs to another searcher: sign the request as \(owner.hexString)")
+            }
+            return record.statusJSON
+        }
+        return methods
+    }
+}

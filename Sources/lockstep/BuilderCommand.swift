@@ -1,0 +1,134 @@
+import ArgumentParser
+import Builder
+import Chain
+import Foundation
+import JSONRPCClient
+import Primitives
+import Rollup
+
+/// `lockstep builder`: the cross-layer bundle builder's JSON-RPC service.
+struct BuilderCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "builder",
+        abstract: "Run the cross-layer builder: lockstep_sendBundle and friends (bundle intake; simulation is next).",
+        discussion: """
+            Takes cross-layer bundles (Specs/protocol.md §9: l1Before, l2 and l1After raw signed transactions for
+            a target L1 block) over JSON-RPC on HTTP and WebSocket: lockstep_sendBundle, lockstep_cancelBundle and
+            lockstep_getBundleStatus (Specs/builder-api.md). Every transaction is decoded and its signature and
+            chain id checked (l1* for the L1's chain id, l2 for the L2's, both read from --l1-url and --l2-url at
+            start); bundles are refused when their target block is not after the L1 head, when they break a
+            limit, or when a field is malformed, with a message that says which. An X-Flashbots-Signature header
+            (EIP-191 signature of the body's keccak, as Flashbots relays take it) makes the recovered address the
+            searcher's identity: replacement (replacementUuid, optional replacementNonce), cancellation, and the
+            status of a signed bundle are for that searcher only.
+
+            With --data-dir, bundles and their statuses are kept in DIR/builder.sqlite (SQLite, WAL,
+            synchronous=FULL) before lockstep_sendBundle answers; a restart (even after kill -9) reloads them.
+
+            The joint simulation of bundles on forked L1 and L2 state, lockstep_callBundle, merging by value and
+            submission are not implemented yet: accepted bundles stay "received" until their target block passes
+            ("notLanded").
+            """)
+
+    @OptionGroup var service: ServiceOptions
+
+    @Option(name: .long, help: "Port to listen on (0 picks a free one).")
+    var port = 9555
+
+    @Option(name: .long, help: ArgumentHelp("The L1's JSON-RPC endpoint.", valueName: "url"))
+    var l1Url = "http://127.0.0.1:8545"
+
+    @Option(name: .long, help: ArgumentHelp("The L2's JSON-RPC endpoint.", valueName: "url"))
+    var l2Url = "http://127.0.0.1:9545"
+
+    @Option(name: .long, help: ArgumentHelp("The Rollup contract on L1.", valueName: "address"))
+    var rollup: String?
+
+    @Option(name: .long, help: ArgumentHelp("The builder's private key, hex (its L1 account and the based blocks' coinbase).", valueName: "key"))
+    var builderKey: String?
+
+    @Option(name: .long, help: ArgumentHelp("A file holding the builder's private key, hex.", valueName: "file"))
+    var builderKeyFile: String?
+
+    @Flag(name: .long, help: "Development mode: development account 8 is the builder unless a key is given.")
+    var dev = false
+
+    @Option(name: .long, help: "Seconds between polls of the L1 head.")
+    var l1PollInterval = 0.5
+
+    func validate() throws {
+        try service.validate(port: port)
+        for (name, url) in [("--l1-url", l1Url), ("--l2-url", l2Url)] where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            throw ValidationError("\(name) must be an http:// or https:// URL")
+        }
+        if builderKey != nil && builderKeyFile != nil { throw ValidationError("--builder-key and --builder-key-file exclude each other") }
+        if !dev && rollup == nil { throw ValidationError("--rollup is required without --dev") }
+        if let rollup, (try? Address(hex: rollup)) == nil { throw ValidationError("--rollup: not an address: \(rollup)") }
+        guard l1PollInterval >= 0.05, l1PollInterval <= 60 else { throw ValidationError("--l1-poll-interval must be between 0.05 and 60 seconds") }
+    }
+
+    /// The key from the option, the file or $LOCKSTEP_BUILDER_KEY; development account 8 in dev mode.
+    func resolveKey() throws -> PrivateKey {
+        var text: String?
+        var source = ""
+        if let builderKey {
+            (text, source) = (builderKey, "--builder-key")
+        } else if let builderKeyFile {
+            do {
+                text = try String(contentsOfFile: builderKeyFile, encoding: .utf8)
+            } catch {
+                throw ValidationError("cannot read --builder-key-file \(builderKeyFile): \(error.localizedDescription)")
+            }
+            source = "--builder-key-file"
+        } else if let environment = ProcessInfo.processInfo.environment["LOCKSTEP_BUILDER_KEY"] {
+            (text, source) = (environment, "$LOCKSTEP_BUILDER_KEY")
+        }
+        guard let text else {
+            guard dev else { throw ValidationError("a builder key is required without --dev (--builder-key, --builder-key-file or $LOCKSTEP_BUILDER_KEY)") }
+            return DevAccounts.privateKeys[8]
+        }
+        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard let key = try? PrivateKey(hex: trimmed.hasPrefix("0x") ? trimmed : "0x" + trimmed) else {
+            throw ValidationError("\(source) is not a valid secp256k1 private key (32 bytes of hex)")  // never echoed
+        }
+        return key
+    }
+
+    func run() async throws {
+        let key = try resolveKey()
+        let rollupAddress = try rollup.map { try Address(hex: $0) }
+            ?? Address.contractAddress(sender: DevAccounts.addresses[0], nonce: 2)
+        let l1 = JSONRPCClient(url: l1Url, timeoutMilliseconds: 10_000)
+        let l2 = JSONRPCClient(url: l2Url, timeoutMilliseconds: 10_000)
+        let l1ChainId: UInt64
+        let l2ChainId: UInt64
+        do {
+            l1ChainId = try l1.call("eth_chainId").decodeUInt64Quantity()
+        } catch {
+            throw CommandFailure("cannot read the L1's chain id from \(l1Url): \(error)")
+        }
+        do {
+            l2ChainId = try l2.call("eth_chainId").decodeUInt64Quantity()
+        } catch {
+            throw CommandFailure("cannot read the L2's chain id from \(l2Url): \(error)")
+        }
+        let logBox = try service.openLog("builder.sqlite")
+        let book: BundleBook
+        do {
+            book = try BundleBook(log: logBox.log)
+        } catch {
+            throw CommandFailure("cannot load the bundles of \(service.storage("builder.sqlite")): \(error)")
+        }
+        let builder = BuilderService(l1: l1, l1ChainId: l1ChainId, l2ChainId: l2ChainId, book: book, builder: key.address)
+        try? await builder.refreshHead()
+        let (storage, l1Url, l2Url, interval) = (service.storage("builder.sqlite"), self.l1Url, self.l2Url, l1PollInterval)
+        let banner: @Sendable (Int) async -> [String] = { _ in
+            ["lockstep builder \(LockstepVersion.string)",
+             "L1 \(l1Url) (chain \(l1ChainId)), L2 \(l2Url) (chain \(l2ChainId)), Rollup \(rollupAddress)",
+             "builder \(key.address)\(key == DevAccounts.privateKeys[8] ? " (development account 8)" : "")",
+             "bundles waiting: \(book.active().count); data: \(storage)"]
+        }
+        try await service.serve(methods: builder.methods(), port: port, banner: banner, onDisconnect: { _ in },
+                                background: { log in await builder.followHead(interval: interval, log: log) })
+    }
+}
