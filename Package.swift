@@ -112,10 +112,10 @@ let package = Package(
         .target(name: "Sequencer",
                 dependencies: ["Node", "EthRPC", "Rollup", "Chain", "EVM", "State", "Store", "RPCServer", "JSON", "JSONRPCClient", "Primitives"]),
 
-        // The cross-layer builder: bundle intake (checked, durable, replaced and cancelled per searcher) and, next,
-        // joint simulation on forked L1 and L2 state.
+        // The cross-layer builder: bundle intake (checked, durable, replaced and cancelled per searcher) and joint
+        // simulation on forked L1 and L2 state (the L2's block rules come from Sequencer).
         .target(name: "Builder",
-                dependencies: ["Node", "EthRPC", "Rollup", "Chain", "EVM", "Store", "RPCServer", "JSON", "JSONRPCClient", "Primitives"]),
+                dependencies: ["Node", "EthRPC", "Sequencer", "Rollup", "Chain", "EVM", "State", "Store", "RPCServer", "JSON", "JSONRPCClient", "Primitives"]),
 
         .executableTarget(name: "lockstep",
                           dependencies: [
@@ -158,7 +158,8 @@ let package = Package(
         .testTarget(name: "L1DevnetTests",
                     dependencies: ["L1Devnet", "EthRPC", "Node", "Chain", "RPCServer", "Store", "JSON", "JSONRPCClient", "EVM", "Primitives"]),
         .testTarget(name: "BuilderTests",
-                    dependencies: ["Builder", "Rollup", "Chain", "Store", "EVM", "Primitives", "RPCServer", "JSON"]),
+                    dependencies: ["Builder", "Sequencer", "L1Devnet", "Node", "Rollup", "Chain", "Store", "EVM", "Primitives",
+                                   "RPCServer", "JSON", "JSONRPCClient"]),
         .testTarget(name: "SequencerTests",
                     dependencies: ["Sequencer", "Rollup", "Node", "Chain", "State", "Store", "EVM", "Primitives",
                                    "L1Devnet", "RPCServer", "JSONRPCClient", "JSON"]),

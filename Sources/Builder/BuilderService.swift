@@ -17,17 +17,21 @@ public final class BuilderService: Sendable {
     public let book: BundleBook
     public let builder: Address
     let l1: JSONRPCClient
+    /// The joint simulation (`lockstep_callBundle`); nil: not offered.
+    public let simulation: BundleSimulation?
     private let head = Mutex<UInt64?>(nil)
 
     /// - Parameters:
     ///   - l1: the L1 endpoint; its head bounds the target blocks accepted.
     ///   - builder: the builder's address (its L1 account and the based blocks' coinbase).
-    public init(l1: JSONRPCClient, l1ChainId: UInt64, l2ChainId: UInt64, book: BundleBook, builder: Address) {
+    public init(l1: JSONRPCClient, l1ChainId: UInt64, l2ChainId: UInt64, book: BundleBook, builder: Address,
+                simulation: BundleSimulation? = nil) {
         self.l1 = l1
         self.l1ChainId = l1ChainId
         self.l2ChainId = l2ChainId
         self.book = book
         self.builder = builder
+        self.simulation = simulation
     }
 
     /// The L1 head last seen (nil before the first poll answered).
@@ -80,6 +84,15 @@ public final class BuilderService: Sendable {
             var answer: [String: JSONValue] = ["bundleHash": hash.map { .string($0.hexString) } ?? .null]
             if let replaced { answer[bundle.isEmpty ? "cancelled" : "replaced"] = .string(replaced.hexString) }
             return .object(answer)
+        }
+        if let simulation {
+            methods.register("lockstep_callBundle") { [self] call in
+                _ = try Flashbots.signer(call)
+                let object = try Self.object(call, "bundle")
+                let bundle = try CrossLayerBundle.parse(object, l1ChainId: l1ChainId, l2ChainId: l2ChainId, limits: book.limits)
+                guard !bundle.isEmpty else { throw RPCError.invalidParams("an empty bundle: nothing to simulate") }
+                return try await simulation.simulate(bundle).json(bundleHash: bundle.hash, blockNumber: bundle.blockNumber)
+            }
         }
         methods.register("lockstep_cancelBundle") { [self] call in
             guard let searcher = try Flashbots.signer(call) else {

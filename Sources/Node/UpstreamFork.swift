@@ -21,8 +21,12 @@ public struct UpstreamFork: Sendable {
     public let base: ForkBase
 
     /// Connects to `url` and pins block `blockNumber` (the upstream's latest when nil).
-    /// - Parameter cacheDirectory: where fetched state is kept on disk across restarts (nil: in memory only).
-    public static func connect(url: String, blockNumber: UInt64?, cacheDirectory: URL? = nil) throws -> UpstreamFork {
+    /// - Parameters:
+    ///   - cacheDirectory: where fetched state is kept on disk across restarts (nil: in memory only).
+    ///   - adjustHeader: adds what a chain's own header format has beyond Ethereum's fields (an L2's rollup fields)
+    ///     from the block's JSON, before the hash is checked.
+    public static func connect(url: String, blockNumber: UInt64?, cacheDirectory: URL? = nil,
+                               adjustHeader: ((JSONValue, inout BlockHeader) throws -> Void)? = nil) throws -> UpstreamFork {
         let client = JSONRPCClient(url: url, timeoutMilliseconds: 15_000)
         let upstreamChainId: UInt64
         let json: JSONValue
@@ -36,7 +40,8 @@ public struct UpstreamFork: Sendable {
         guard json != .null else {
             throw NodeError("the fork upstream \(url) has no block \(blockNumber.map(String.init) ?? "latest")")
         }
-        let header = try Self.header(from: json)
+        var header = try Self.header(from: json)
+        try adjustHeader?(json, &header)
         let announced = try? Hash(hex: json["hash"]?.stringValue ?? "")
         guard header.hash == announced else {
             throw NodeError("the fork upstream's block \(header.number) hashes to \(header.hash) when rebuilt from its " +

@@ -10,7 +10,7 @@ import Rollup
 struct BuilderCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "builder",
-        abstract: "Run the cross-layer builder: lockstep_sendBundle and friends (bundle intake; simulation is next).",
+        abstract: "Run the cross-layer builder: bundle intake and joint simulation on forked L1 and L2 state.",
         discussion: """
             Takes cross-layer bundles (Specs/protocol.md §9: l1Before, l2 and l1After raw signed transactions for
             a target L1 block) over JSON-RPC on HTTP and WebSocket: lockstep_sendBundle, lockstep_cancelBundle and
@@ -25,9 +25,15 @@ struct BuilderCommand: AsyncParsableCommand {
             With --data-dir, bundles and their statuses are kept in DIR/builder.sqlite (SQLite, WAL,
             synchronous=FULL) before lockstep_sendBundle answers; a restart (even after kill -9) reloads them.
 
-            The joint simulation of bundles on forked L1 and L2 state, lockstep_callBundle, merging by value and
-            submission are not implemented yet: accepted bundles stay "received" until their target block passes
-            ("notLanded").
+            lockstep_callBundle simulates a bundle for the L2's current handoff on both chains at once: the L1 forked
+            at the handoff's parent block and the L2 at its slot-end block (both over JSON-RPC, copy-on-write), then
+            l1Before, the deposits it queued, the based block (deposits, then l2), its proofs (an attestation by
+            the --attestation-key provers after a stateless re-execution, and the EXECUTE proof when the Rollup's
+            policy has an execute verifier), the builder's submitBased, and l1After; it answers every transaction's
+            result per layer, the bundle's value to the builder, and where it failed.
+
+            Merging by value and submission are not implemented yet: bundles sent with lockstep_sendBundle stay
+            "received" until their target block passes ("notLanded").
             """)
 
     @OptionGroup var service: ServiceOptions
@@ -56,6 +62,12 @@ struct BuilderCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds between polls of the L1 head.")
     var l1PollInterval = 0.5
 
+    @Option(name: .long, help: "The L1's slot length in seconds (block N is simulated at its parent's time plus this).")
+    var slotTime: UInt64 = 12
+
+    @Option(name: .long, parsing: .singleValue, help: ArgumentHelp("An attestation prover's private key, hex (repeatable; dev default: development accounts 7 and 6).", valueName: "key"))
+    var attestationKey: [String] = []
+
     func validate() throws {
         try service.validate(port: port)
         for (name, url) in [("--l1-url", l1Url), ("--l2-url", l2Url)] where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
@@ -65,6 +77,19 @@ struct BuilderCommand: AsyncParsableCommand {
         if !dev && rollup == nil { throw ValidationError("--rollup is required without --dev") }
         if let rollup, (try? Address(hex: rollup)) == nil { throw ValidationError("--rollup: not an address: \(rollup)") }
         guard l1PollInterval >= 0.05, l1PollInterval <= 60 else { throw ValidationError("--l1-poll-interval must be between 0.05 and 60 seconds") }
+        guard slotTime >= 1, slotTime <= 3_600 else { throw ValidationError("--slot-time must be between 1 and 3600 seconds") }
+    }
+
+    /// The attestation provers' keys: the options', or development accounts 7 and 6 in dev mode.
+    func attesters() throws -> [PrivateKey] {
+        if attestationKey.isEmpty { return dev ? [7, 6].map { DevAccounts.privateKeys[$0] } : [] }
+        return try attestationKey.enumerated().map { index, text in
+            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard let key = try? PrivateKey(hex: trimmed.hasPrefix("0x") ? trimmed : "0x" + trimmed) else {
+                throw ValidationError("--attestation-key number \(index + 1) is not a valid secp256k1 private key")
+            }
+            return key
+        }
     }
 
     /// The key from the option, the file or $LOCKSTEP_BUILDER_KEY; development account 8 in dev mode.
@@ -119,7 +144,11 @@ struct BuilderCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure("cannot load the bundles of \(service.storage("builder.sqlite")): \(error)")
         }
-        let builder = BuilderService(l1: l1, l1ChainId: l1ChainId, l2ChainId: l2ChainId, book: book, builder: key.address)
+        let simulation = try BundleSimulation(settings: SimulationSettings(
+            l1Url: l1Url, l2Url: l2Url, rollup: rollupAddress, builderKey: key, attesters: try attesters(), slotTime: slotTime),
+            l1ChainId: l1ChainId)
+        let builder = BuilderService(l1: l1, l1ChainId: l1ChainId, l2ChainId: l2ChainId, book: book, builder: key.address,
+                                     simulation: simulation)
         try? await builder.refreshHead()
         let (storage, l1Url, l2Url, interval) = (service.storage("builder.sqlite"), self.l1Url, self.l2Url, l1PollInterval)
         let banner: @Sendable (Int) async -> [String] = { _ in

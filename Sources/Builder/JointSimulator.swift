@@ -1,0 +1,346 @@
+import Chain
+import EVM
+import Foundation
+import JSON
+import Node
+import Primitives
+import Rollup
+import Sequencer
+import State
+
+/// A handoff and its signature as the L2 node publishes them (`lockstep_getHandoff`).
+public struct SignedHandoff: Sendable, Hashable {
+    public var handoff: Handoff
+    public var signature: [UInt8]
+
+    public init(handoff: Handoff, signature: [UInt8]) {
+        self.handoff = handoff
+        self.signature = signature
+    }
+
+    /// Reads `lockstep_getHandoff`'s answer.
+    public init(json: JSONValue) throws {
+        func hash(_ key: String) throws -> Hash { try Hash(hex: json[key]?.stringValue ?? "") }
+        handoff = Handoff(l2ChainId: try json["l2ChainId"]?.decodeUInt64Quantity() ?? 0,
+                          l2BlockNumber: try json["l2BlockNumber"]?.decodeUInt64Quantity() ?? 0,
+                          l2BlockHash: try hash("l2BlockHash"), l2StateRoot: try hash("l2StateRoot"),
+                          l1TargetBlockNumber: try json["l1TargetBlockNumber"]?.decodeUInt64Quantity() ?? 0,
+                          l1ParentHash: try hash("l1ParentHash"))
+        signature = try json["signature"]?.decodeData() ?? []
+    }
+}
+
+/// One transaction's result in a joint simulation, in the `eth_callBundle` shape.
+public struct SimulatedTransaction: Sendable {
+    public var hash: Hash
+    public var from: Address
+    public var to: Address?
+    public var gasUsed: UInt64
+    public var succeeded: Bool
+    /// The revert data of a transaction that reverted.
+    public var output: [UInt8]
+
+    var json: JSONValue {
+        var object: [String: JSONValue] = ["txHash": .string(hash.hexString), "fromAddress": .string(from.hexString),
+                                           "toAddress": to.map { .string($0.hexString) } ?? .null,
+                                           "gasUsed": .quantity(gasUsed)]
+        if !succeeded {
+            object["error"] = "execution reverted"
+            object["revert"] = .data(output)
+        }
+        return .object(object)
+    }
+}
+
+/// What a cross-layer bundle does on both layers (`Specs/protocol.md` §9.3), or where it failed.
+public struct JointSimulation: Sendable {
+    public var l1Before: [SimulatedTransaction] = []
+    public var deposits: [DepositMessage] = []
+    public var l2: [SimulatedTransaction] = []
+    public var basedBlock: L2Block?
+    public var submission: SimulatedTransaction?
+    /// The builder's signed `submitBased` transaction (what goes into the L1 bundle between `l1Before` and
+    /// `l1After`).
+    public var submissionTransaction: Transaction?
+    public var l1After: [SimulatedTransaction] = []
+    /// L2 wei paid to the based block's coinbase, and L1 wei transferred to the builder.
+    public var l2Value: U256 = .zero
+    public var l1Value: U256 = .zero
+    public var value: U256 { l2Value &+ l1Value }
+    /// The layer (`l1Before`, `l2`, `submission`, `l1After`, `proofs`), the transaction and why, when it failed.
+    public var failure: (layer: String, hash: Hash?, reason: String)?
+
+    public func json(bundleHash: Hash, blockNumber: UInt64) -> JSONValue {
+        var object: [String: JSONValue] = [
+            "bundleHash": .string(bundleHash.hexString), "blockNumber": .quantity(blockNumber),
+            "l1Before": .array(l1Before.map(\.json)), "deposits": .quantity(UInt64(deposits.count)),
+            "l2": .array(l2.map(\.json)), "l1After": .array(l1After.map(\.json)),
+            "l2Value": .quantity(l2Value), "l1Value": .quantity(l1Value), "value": .quantity(value),
+            "ok": .bool(failure == nil),
+        ]
+        if let submission { object["submission"] = submission.json }
+        if let block = basedBlock {
+            object["basedBlock"] = .object(["number": .quantity(block.number), "hash": .string(block.hash.hexString),
+                                            "stateRoot": .string(block.header.base.stateRoot.hexString)])
+        }
+        if let failure {
+            var reason: [String: JSONValue] = ["layer": .string(failure.layer), "reason": .string(failure.reason)]
+            if let hash = failure.hash { reason["txHash"] = .string(hash.hexString) }
+            object["failure"] = .object(reason)
+        }
+        return .object(object)
+    }
+}
+
+/// Simulates cross-layer bundles for one handoff against the real state of both chains: the L1 forked at the
+/// handoff's parent block and the L2 forked at its slot-end block, both over JSON-RPC with copy-on-write overlays
+/// (`Specs/protocol.md` §9.3). Per bundle: `l1Before` on L1, the deposits it queued, the based block on the
+/// slot-end block (those deposits, then `l2`), its proofs, the builder's `submitBased`, then `l1After`. Every
+/// transaction must succeed unless its hash is in `revertingTxHashes`. Nothing is changed on either fork: each
+/// simulation starts from the handoff's state. Not thread-safe: one simulation at a time.
+public final class JointSimulator {
+    public let handoff: SignedHandoff
+    public let l1: Blockchain
+    public let l2: Blockchain
+    let l2Fork: UpstreamFork
+    public let rollup: Address
+    public let builderKey: PrivateKey
+    public let attesters: [PrivateKey]
+    /// Whether the Rollup's policy counts an execute proof (then the L1 fork runs the EXECUTE precompile).
+    public let executeProof: Bool
+    public let domain: RollupDomain
+    /// The timestamp of L1 block `N` the simulation assumes: the parent's plus the slot time.
+    public let l1Timestamp: UInt64
+
+    /// Forks both chains for `handoff`.
+    /// - Throws: `NodeError` when either chain cannot be reached or its fork block does not match the handoff.
+    public init(handoff: SignedHandoff, l1Url: String, l1ChainId: UInt64, l2Url: String, rollup: Address,
+                builderKey: PrivateKey, attesters: [PrivateKey], executeProof: Bool, slotTime: UInt64) throws {
+        let target = handoff.handoff.l1TargetBlockNumber
+        guard target > 0 else { throw NodeError("the handoff targets L1 block 0") }
+        let l1Fork = try UpstreamFork.connect(url: l1Url, blockNumber: target - 1)
+        guard l1Fork.header.hash == handoff.handoff.l1ParentHash else {
+            throw NodeError("L1 block \(target - 1) is \(l1Fork.header.hash), not the handoff's parent \(handoff.handoff.l1ParentHash): the L1 moved on")
+        }
+        var l1Config = ChainConfig(chainId: l1ChainId, fork: .prague)
+        if executeProof {
+            l1Config.customPrecompiles = CustomPrecompiles(table: [RollupProtocol.executePrecompileAddress: ExecutePrecompile()])
+        }
+        l1 = Blockchain(config: l1Config, forkedFrom: l1Fork.header, fork: l1Fork.base)
+        let (l2Chain, l2Fork) = try L2Fork.open(url: l2Url, blockNumber: handoff.handoff.l2BlockNumber,
+                                                l2ChainId: handoff.handoff.l2ChainId)
+        guard l2Fork.header.hash == handoff.handoff.l2BlockHash else {
+            throw NodeError("L2 block \(handoff.handoff.l2BlockNumber) is \(l2Fork.header.hash), not the handoff's slot-end block")
+        }
+        l2 = l2Chain
+        self.l2Fork = l2Fork
+        self.handoff = handoff
+        self.rollup = rollup
+        self.builderKey = builderKey
+        self.attesters = attesters
+        self.executeProof = executeProof
+        domain = RollupDomain(l1ChainId: l1ChainId, rollup: rollup)
+        l1Timestamp = l1Fork.header.timestamp + slotTime
+    }
+
+    var builder: Address { builderKey.address }
+
+    /// Simulates `bundle` on the handoff's state.
+    public func simulate(_ bundle: CrossLayerBundle) -> JointSimulation {
+        var simulation = JointSimulation()
+        do {
+            try run(bundle, into: &simulation)
+        } catch let failure as SimulationFailure {
+            simulation.failure = (failure.layer, failure.hash, failure.reason)
+        } catch {
+            simulation.failure = ("builder", nil, "\(error)")
+        }
+        return simulation
+    }
+
+    struct SimulationFailure: Error {
+        let layer: String
+        let hash: Hash?
+        let reason: String
+    }
+
+    /// Applies `transactions` to `execution`, recording each; a failure not allowed by `reverting` stops the bundle.
+    static func apply(_ transactions: [Transaction], layer: String, to execution: BlockExecution, reverting: Set<Hash>,
+                      into results: inout [SimulatedTransaction]) throws {
+        for transaction in transactions {
+            let receipt: Receipt
+            do {
+                receipt = try execution.apply(transaction)
+            } catch {
+                throw SimulationFailure(layer: layer, hash: transaction.hash, reason: "not includable: \(error)")
+            }
+            let outcome = execution.outcomes.last!
+            let result = SimulatedTransaction(hash: transaction.hash, from: outcome.sender, to: transaction.to,
+                                              gasUsed: outcome.gasUsed, succeeded: receipt.succeeded,
+                                              output: receipt.succeeded ? [] : execution.lastOutput)
+            results.append(result)
+            if !receipt.succeeded && !reverting.contains(transaction.hash) {
+                throw SimulationFailure(layer: layer, hash: transaction.hash,
+                                        reason: CallReverted.message(execution.lastOutput))
+            }
+        }
+    }
+
+    func run(_ bundle: CrossLayerBundle, into simulation: inout JointSimulation) throws {
+        let target = handoff.handoff.l1TargetBlockNumber
+        guard bundle.blockNumber == target else {
+            throw SimulationFailure(layer: "bundle", hash: nil,
+                                    reason: "the bundle targets L1 block \(bundle.blockNumber); the handoff is for \(target)")
+        }
+        if bundle.minTimestamp > 0 && l1Timestamp < bundle.minTimestamp || bundle.maxTimestamp > 0 && l1Timestamp > bundle.maxTimestamp {
+            throw SimulationFailure(layer: "bundle", hash: nil,
+                                    reason: "L1 block \(target) is expected at \(l1Timestamp), outside the bundle's timestamps")
+        }
+        // L1: l1Before on top of block N − 1, and the deposits it queued.
+        let l1Attributes = BlockAttributes(timestamp: l1Timestamp, coinbase: .zero,
+                                           prevRandao: Keccak256.hash(l1.head.hash.bytes), parentBeaconBlockRoot: .zero)
+        let l1Header = BlockBuilder.template(after: l1.head, config: l1.config, attributes: l1Attributes)
+        let l1Execution = BlockExecution(config: l1.config, header: l1Header, worldState: l1.state)
+        let builderBefore = l1.state.account(builder)?.balance ?? .zero
+        try Self.apply(bundle.l1Before, layer: "l1Before", to: l1Execution, reverting: bundle.revertingTxHashes,
+                       into: &simulation.l1Before)
+        for log in l1Execution.receipts.flatMap(\.logs)
+        where log.address == rollup && log.topics.first == DepositMessage.depositQueuedTopic {
+            simulation.deposits.append(try DepositMessage(depositQueued: log, l2ChainId: handoff.handoff.l2ChainId))
+        }
+        guard simulation.deposits.count <= RollupProtocol.maxDeposits else {
+            throw SimulationFailure(layer: "l1Before", hash: nil, reason: "more than MAX_DEPOSITS deposits")
+        }
+
+        // L2: the based block on the slot-end block, executed once with every read recorded (for the witness and
+        // each transaction's result), then sealed by the block builder as the sequencer will rebuild it.
+        let (block, witness, l2Value) = try basedBlock(bundle, deposits: simulation.deposits, into: &simulation.l2)
+        simulation.basedBlock = block
+        simulation.l2Value = l2Value
+
+        // Proofs, as the provers will make them: a stateless re-execution, then the attestation and the EXECUTE
+        // proof.
+        let parent = try L2Header(blockHeader: l2.head.header)
+        let blockData = BlockData.encode([block])
+        let inputs = PublicInputs(
+            mode: .based, l2ChainId: handoff.handoff.l2ChainId, parentBlockNumber: parent.number,
+            parentBlockHash: parent.hash, parentStateRoot: parent.stateRoot, blockNumber: block.number,
+            blockHash: block.hash, postStateRoot: block.header.base.stateRoot, inboxHash: block.header.inboxHash,
+            outboxRoot: block.header.outboxRoot, l1BlockNumber: target, l1ParentHash: handoff.handoff.l1ParentHash,
+            submitter: builder, blockDataHash: Keccak256.hash(blockData))
+        let outcome: L2RangeExecution
+        do {
+            outcome = try L2StatelessExecutor.execute(l2ChainId: handoff.handoff.l2ChainId, parent: parent, blocks: [block],
+                                                      witness: witness)
+        } catch {
+            throw SimulationFailure(layer: "proofs", hash: nil, reason: "the stateless re-execution failed: \(error)")
+        }
+        guard outcome.matches(inputs, blockData: blockData) else {
+            throw SimulationFailure(layer: "proofs", hash: nil, reason: "the stateless re-execution does not match the public inputs")
+        }
+        var proofs: [RollupCalls.Proof] = []
+        if !attesters.isEmpty {
+            proofs.append(RollupCalls.Proof(system: RollupCalls.Proof.attestationSystem,
+                                            data: RollupCalls.attestationProof(publicInputsHash: inputs.hash, domain: domain,
+                                                                               keys: attesters)))
+        }
+        if executeProof {
+            proofs.append(RollupCalls.Proof(system: RollupCalls.Proof.executeSystem,
+                                            data: ExecuteCall.executeProof(parent: parent, witness: witness)))
+        }
+
+        // The submission, then l1After.
+        let data = RollupCalls.submitBased(handoff: handoff.handoff, sequencerSignature: handoff.signature,
+                                           blockHash: block.hash, postStateRoot: block.header.base.stateRoot,
+                                           depositIds: outcome.depositIds, withdrawalIds: outcome.withdrawalIds,
+                                           blockData: blockData, proofs: proofs)
+        let nonce = (l1.state.account(builder)?.nonce ?? 0)
+            + UInt64(simulation.l1Before.filter { $0.from == builder }.count)
+        let baseFee = l1Header.baseFeePerGas ?? .zero
+        let submission = Transaction(type: .dynamicFee, chainId: l1.config.chainId, nonce: nonce,
+                                     maxPriorityFeePerGas: .zero, maxFeePerGas: baseFee &* U256(2) &+ U256(1),
+                                     gasLimit: min(15_000_000, l1Execution.gasAvailable), to: rollup, value: .zero, data: data)
+            .signed(with: builderKey)
+        var submitted: [SimulatedTransaction] = []
+        try Self.apply([submission], layer: "submission", to: l1Execution, reverting: [], into: &submitted)
+        simulation.submission = submitted.first
+        simulation.submissionTransaction = submission
+        try Self.apply(bundle.l1After, layer: "l1After", to: l1Execution, reverting: bundle.revertingTxHashes,
+                       into: &simulation.l1After)
+
+        // L1 value: what reached the builder's address, its own submission's cost added back.
+        let changes = try l1Execution.finishChanges()
+        let builderAfter = changes.changes.last { $0.address == builder }?.info?.balance ?? builderBefore
+        let cost = U256(submitted[0].gasUsed) &* baseFee
+        simulation.l1Value = builderAfter &+ cost > builderBefore ? builderAfter &+ cost &- builderBefore : .zero
+    }
+
+    /// Executes and seals the based block; returns it, its execution witness against the slot-end block's state,
+    /// and the wei its coinbase (the builder) received.
+    func basedBlock(_ bundle: CrossLayerBundle, deposits: [DepositMessage],
+                    into results: inout [SimulatedTransaction]) throws -> (L2Block, ExecutionWitness, U256) {
+        let head = try L2Header(blockHeader: l2.head.header)
+        let attributes = L2Production.attributes(timestamp: max(head.base.timestamp, l1Timestamp - 1), coinbase: builder)
+        let anchor = (number: handoff.handoff.l1TargetBlockNumber - 1, hash: handoff.handoff.l1ParentHash)
+        let template = L2Header(base: BlockBuilder.template(after: l2.head, config: l2.config, attributes: attributes),
+                                kind: .based, l1AnchorNumber: anchor.number, l1AnchorHash: anchor.hash)
+        let recorder = RecordingBackend(l2.state)
+        let coinbaseBefore = l2.state.account(builder)?.balance ?? .zero
+        let execution: L2BlockExecution
+        do {
+            execution = try L2BlockExecution(l2ChainId: handoff.handoff.l2ChainId, header: template, backend: recorder)
+            for deposit in deposits { try execution.deliver(deposit) }
+        } catch {
+            throw SimulationFailure(layer: "l2", hash: nil, reason: "the deposits cannot be relayed: \(error)")
+        }
+        try Self.apply(bundle.l2, layer: "l2", to: execution.execution, reverting: bundle.revertingTxHashes, into: &results)
+        let changes = try execution.execution.finishChanges()
+        let coinbaseAfter = changes.changes.last { $0.address == builder }?.info?.balance ?? coinbaseBefore
+        let witness = try remoteWitness(recorder: recorder, changes: changes.changes)
+
+        let plan = L2BlockPlan(kind: .based, l1AnchorNumber: anchor.number, l1AnchorHash: anchor.hash, deposits: deposits,
+                               groups: bundle.l2.isEmpty ? [] : [TransactionGroup(
+                                   transactions: bundle.l2, senders: try bundle.l2.map { try $0.recoverSender() },
+                                   revertible: bundle.revertingTxHashes)])
+        let (prefix, seal) = L2Production.recipe(on: l2, attributes: attributes, plan: plan)
+        let built = try BlockBuilder().build(on: l2, pool: TransactionPool(chainId: l2.config.chainId),
+                                             attributes: attributes, prefix: prefix, seal: seal)
+        guard built.block.transactions.count == bundle.l2.count else {
+            throw SimulationFailure(layer: "l2", hash: nil, reason: "the based block could not include every l2 transaction")
+        }
+        let block = try L2Block(built: built.block, deposits: deposits)
+        return (block, witness, coinbaseAfter > coinbaseBefore ? coinbaseAfter &- coinbaseBefore : .zero)
+    }
+
+    /// The execution witness of a run on the slot-end block's state, from the L2 node's `eth_getProof` answers at
+    /// that block: the proofs of every account and slot read or written, the code run, the block hashes read.
+    func remoteWitness(recorder: RecordingBackend, changes: [AccountChange]) throws -> ExecutionWitness {
+        var slots = recorder.slots
+        var accounts = recorder.accounts
+        for change in changes {
+            accounts.insert(change.address)
+            for key in change.storage.keys { slots[change.address, default: []].insert(key) }
+        }
+        var stateNodes: [[UInt8]] = []
+        var storageNodes: [[UInt8]] = []
+        for address in accounts.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) }) {
+            let proof = try l2Fork.base.proofs.proof(address, slots: Array(slots[address] ?? []))
+            stateNodes += proof.accountProof
+            storageNodes += proof.storageProof
+        }
+        var codes: [[UInt8]] = []
+        for hash in recorder.codeHashes where hash != AccountInfo.emptyCodeHash {
+            if let code = l2.state.code(hash: hash) { codes.append(code) }
+        }
+        var blockHashes: [UInt64: Hash] = [:]
+        for number in recorder.blockNumbers {
+            if let hash = l2.state.blockHash(number: number) { blockHashes[number] = hash }
+        }
+        func unique(_ nodes: [[UInt8]]) -> [[UInt8]] {
+            var seen: Set<[UInt8]> = []
+            return nodes.filter { seen.insert($0).inserted }
+        }
+        return ExecutionWitness(stateRoot: l2Fork.header.stateRoot, stateNodes: unique(stateNodes),
+                                storageNodes: unique(storageNodes), codes: codes, blockHashes: blockHashes)
+    }
+}

@@ -1,0 +1,90 @@
+import Chain
+import Foundation
+import JSON
+import JSONRPCClient
+import Node
+import Primitives
+import RPCServer
+import Rollup
+
+/// Where and how the builder simulates: both endpoints, the Rollup, its key and the attestation provers' keys.
+public struct SimulationSettings: Sendable {
+    public var l1Url: String
+    public var l2Url: String
+    public var rollup: Address
+    public var builderKey: PrivateKey
+    public var attesters: [PrivateKey]
+    /// The L1's slot length: L1 block `N` is simulated at its parent's timestamp plus this.
+    public var slotTime: UInt64
+
+    public init(l1Url: String, l2Url: String, rollup: Address, builderKey: PrivateKey, attesters: [PrivateKey],
+                slotTime: UInt64) {
+        self.l1Url = l1Url
+        self.l2Url = l2Url
+        self.rollup = rollup
+        self.builderKey = builderKey
+        self.attesters = attesters
+        self.slotTime = slotTime
+    }
+}
+
+/// The simulator of the current handoff, kept on its own thread (its forks read over libcurl, blocking).
+final class SimulationSlot {
+    var simulator: JointSimulator?
+}
+
+/// Joint simulation for the builder's API: the current handoff from the L2, forks of both chains for it (made
+/// once per handoff and reused), one bundle at a time.
+public final class BundleSimulation: Sendable {
+    let settings: SimulationSettings
+    let l1ChainId: UInt64
+    let host: ChainHost<SimulationSlot>
+    let l1: JSONRPCClient
+    let l2: JSONRPCClient
+
+    public init(settings: SimulationSettings, l1ChainId: UInt64) throws {
+        self.settings = settings
+        self.l1ChainId = l1ChainId
+        host = try ChainHost(name: "lockstep-builder-simulation") { SimulationSlot() }
+        l1 = JSONRPCClient(url: settings.l1Url, timeoutMilliseconds: 15_000)
+        l2 = JSONRPCClient(url: settings.l2Url, timeoutMilliseconds: 15_000)
+    }
+
+    /// The L2's current handoff; nil before its first.
+    public func currentHandoff() async throws -> SignedHandoff? {
+        let client = l2
+        let answer = try await offChainThread { try client.call("lockstep_getHandoff") }
+        return answer.isNull ? nil : try SignedHandoff(json: answer)
+    }
+
+    /// Simulates `bundle` on the current handoff (`JointSimulator`).
+    /// - Throws: `RPCError` when there is no handoff for the bundle's target block, or a chain cannot be forked.
+    public func simulate(_ bundle: CrossLayerBundle) async throws -> JointSimulation {
+        guard let handoff = try await currentHandoff() else {
+            throw RPCError.server("the L2 has not handed off a slot yet: nothing to simulate on")
+        }
+        guard handoff.handoff.l1TargetBlockNumber == bundle.blockNumber else {
+            throw RPCError.server("the current handoff is for L1 block \(handoff.handoff.l1TargetBlockNumber); the bundle " +
+                                  "targets \(bundle.blockNumber)")
+        }
+        let (settings, l1ChainId, l1) = (self.settings, self.l1ChainId, self.l1)
+        return try await host.run { slot in
+            if slot.simulator?.handoff != handoff {
+                // The Rollup's policy says whether an execute proof counts (verifier slot 1 configured).
+                let answer = try l1.call("eth_call", [.object(["to": .string(settings.rollup.hexString),
+                                                              "data": .data(ABIValue.call("verifiers(uint256)", [.uint(UInt64(1))]))]),
+                                                     "latest"])
+                let execute = (answer.dataValue ?? []).contains { $0 != 0 }
+                do {
+                    slot.simulator = try JointSimulator(handoff: handoff, l1Url: settings.l1Url, l1ChainId: l1ChainId,
+                                                        l2Url: settings.l2Url, rollup: settings.rollup,
+                                                        builderKey: settings.builderKey, attesters: settings.attesters,
+                                                        executeProof: execute, slotTime: settings.slotTime)
+                } catch {
+                    throw RPCError.server("cannot fork the chains for the handoff of L1 block \(handoff.handoff.l1TargetBlockNumber): \(error)")
+                }
+            }
+            return slot.simulator!.simulate(bundle)
+        }
+    }
+}

@@ -1,0 +1,82 @@
+import Builder
+import Chain
+import EVM
+import Foundation
+import JSON
+import JSONRPCClient
+import Node
+import Primitives
+import RPCServer
+import Rollup
+import Sequencer
+import Testing
+
+/// The L2 forked over HTTP from a running L2 node (the builder's view of a slot-end block): what is built on the
+/// fork is what the sequencer's own chain builds, state roots included.
+@Suite("Building on the L2 forked over HTTP", .serialized)
+struct L2ForkTests {
+    static let l2ChainId = RollupProtocol.devnetL2ChainId
+
+    static func transfer(from account: Int, nonce: UInt64, to: Address = Address(word: U256(0xbeef)), value: U256 = U256(5),
+                         gas: UInt64 = 21_000, data: [UInt8] = []) -> Transaction {
+        Transaction(type: .dynamicFee, chainId: l2ChainId, nonce: nonce, maxPriorityFeePerGas: U256(2_000_000_000),
+                    maxFeePerGas: U256(50_000_000_000), gasLimit: gas, to: to, value: value, data: data)
+            .signed(with: DevAccounts.privateKeys[account])
+    }
+
+    /// A based block with `transactions` on `chain`'s head, coinbase development account 8.
+    static func basedBlock(on chain: Blockchain, transactions: [Transaction]) throws -> Block {
+        let head = try L2Header(blockHeader: chain.head.header)
+        let attributes = L2Production.attributes(timestamp: head.base.timestamp + 1, coinbase: DevAccounts.addresses[8])
+        let plan = L2BlockPlan(kind: .based, l1AnchorNumber: head.l1AnchorNumber, l1AnchorHash: head.l1AnchorHash,
+                               groups: [TransactionGroup(transactions: transactions,
+                                                         senders: try transactions.map { try $0.recoverSender() })])
+        let (prefix, seal) = L2Production.recipe(on: chain, attributes: attributes, plan: plan)
+        return try BlockBuilder().build(on: chain, pool: TransactionPool(chainId: l2ChainId), attributes: attributes,
+                                        prefix: prefix, seal: seal).block
+    }
+
+    @Test("A based block built on the fork of a slot-end block is the block the sequencer's chain builds")
+    func forkedBuildMatchesTheSequencer() async throws {
+        let genesis = L2Genesis.genesis(l2ChainId: Self.l2ChainId, timestamp: UInt64(Date().timeIntervalSince1970) - 100,
+                                        fundDevelopmentAccounts: true)
+        let identity = SequencerIdentity(key: DevAccounts.privateKeys[9], domain: RollupDomain(
+            l1ChainId: RollupProtocol.devnetL1ChainId, rollup: Address.contractAddress(sender: DevAccounts.addresses[0], nonce: 2)))
+        let l2 = try L2Node(devMode: true) {
+            try SequencerChain(genesis: genesis, anchor: (0, .zero), identity: identity, log: nil)
+        }
+        defer { l2.stop() }
+        for round in 0..<3 {
+            let transaction = Self.transfer(from: 1, nonce: UInt64(round))
+            _ = try await l2.accept(transaction, raw: transaction.networkEncoded)
+            try await l2.produce()
+        }
+        let withdrawal = Self.transfer(from: 2, nonce: 0, to: RollupProtocol.messengerAddress, value: U256(1_000),
+                                       gas: 300_000, data: ABIValue.call("sendToL1(address,bytes)",
+                                                                         [.address(DevAccounts.addresses[3]), .bytes([1, 2])]))
+        let contents = [Self.transfer(from: 1, nonce: 3), withdrawal]
+        let local = try await l2.withSequencer { try Self.basedBlock(on: $0.node.chain, transactions: contents).header }
+        let head = try await l2.withNodeChain { $0.head.number }
+
+        let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
+        let app = RPCHTTPServer.application(dispatcher: RPCDispatcher(methods: l2.methods()),
+                                            configuration: RPCServerConfiguration(port: 0),
+                                            onRunning: { continuation.yield($0) })
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.run() }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw NodeError("the server did not start") }
+            let url = "http://127.0.0.1:\(port)"
+            // Forked reads block on libcurl: off the cooperative threads the server's handlers need.
+            let remote = try await offChainThread { () -> BlockHeader in
+                let (forked, fork) = try L2Fork.open(url: url, blockNumber: head, l2ChainId: Self.l2ChainId)
+                #expect(fork.header.hash == forked.head.hash)
+                return try Self.basedBlock(on: forked, transactions: contents).header
+            }
+            #expect(remote.stateRoot == local.stateRoot)
+            #expect(remote.hash == local.hash)
+            #expect(try L2Header(blockHeader: remote).outboxRoot != .zero)
+            group.cancelAll()
+        }
+    }
+}

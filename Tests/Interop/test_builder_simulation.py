@@ -1,0 +1,119 @@
+"""The builder's joint simulation (`lockstep_callBundle`, Specs/builder-api.md) with real processes: `lockstep l1`
+with the EXECUTE precompile and the harness contracts (2-of-3 policy), `lockstep l2` handing off every slot, and
+`lockstep builder`. The bundles are built and signed here with eth-account: a deposit on L1, a withdrawal and a
+payment to the builder on the L2, the withdrawal's execution on L1."""
+import json
+import time
+import urllib.request
+
+import pytest
+from eth_utils import keccak
+from web3 import Web3
+
+from l1node import L1Node, L2Node, ServiceNode
+from test_l2_deposits import ACCOUNTS, ETHER, GWEI, L1_CHAIN_ID, L2_CHAIN_ID, artifact, deploy
+
+MESSENGER = Web3.to_checksum_address("0x1000000000000000000000000000000000000001")
+
+
+class BuilderNode(ServiceNode):
+    service = "builder"
+
+
+def rpc(url, method, params):
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode()
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
+
+
+def signed(account, tx):
+    return "0x" + account.sign_transaction(tx).raw_transaction.hex()
+
+
+@pytest.fixture(scope="module")
+def harness():
+    l1_node = L1Node("--slot-time", "4", "--execute-precompile")
+    l2_node = L2Node("--dev", "--block-time", "0.5", "--slot-time", "4", "--based-window", "3", "--no-settlement",
+                     "--l1-poll-interval", "0.1", "--l1-url", l1_node.url)
+    builder = None
+    try:
+        l1 = Web3(Web3.HTTPProvider(l1_node.url, request_kwargs={"timeout": 30}))
+        l2 = Web3(Web3.HTTPProvider(l2_node.url, request_kwargs={"timeout": 30}))
+        rollup = deploy(l1, l2)
+        builder = BuilderNode("--dev", "--l1-url", l1_node.url, "--l2-url", l2_node.url, "--slot-time", "4")
+        yield l1, l2, rollup, builder
+    finally:
+        for node in (builder, l2_node, l1_node):
+            if node is not None:
+                node.stop()
+
+
+def simulate(l1, l2, rollup, builder, executed_amount):
+    """Waits for a fresh handoff and simulates the deposit → withdrawal → execution bundle for it."""
+    searcher, executor = ACCOUNTS[2], ACCOUNTS[3]
+    payee = Web3.to_checksum_address("0x" + "6e" * 20)
+    builder_address = ACCOUNTS[8].address
+    messenger = l2.eth.contract(address=MESSENGER, abi=artifact("L2Messenger")["abi"])
+    for _attempt in range(5):
+        deadline = time.time() + 20
+        while True:
+            handoff = rpc(l2.provider.endpoint_uri, "lockstep_getHandoff", [])["result"]
+            if handoff and int(handoff["l1TargetBlockNumber"], 16) == l1.eth.block_number + 1:
+                break
+            assert time.time() < deadline, "no fresh handoff"
+            time.sleep(0.1)
+        target = int(handoff["l1TargetBlockNumber"], 16)
+        fees = dict(maxFeePerGas=100 * GWEI, maxPriorityFeePerGas=GWEI)
+        deposit = signed(searcher, rollup.functions.sendToL2(searcher.address, b"").build_transaction(dict(
+            fees, chainId=L1_CHAIN_ID, nonce=l1.eth.get_transaction_count(searcher.address), value=ETHER, gas=300_000,
+            **{"from": searcher.address})))
+        withdraw = signed(searcher, messenger.functions.sendToL1(payee, b"").build_transaction(dict(
+            fees, chainId=L2_CHAIN_ID, nonce=l2.eth.get_transaction_count(searcher.address), value=ETHER // 2,
+            gas=300_000, **{"from": searcher.address})))
+        tip = signed(searcher, dict(fees, chainId=L2_CHAIN_ID, nonce=l2.eth.get_transaction_count(searcher.address) + 1,
+                                    to=builder_address, value=ETHER // 100, gas=21_000))
+        origin_key = bytes(12) + bytes.fromhex(searcher.address[2:])
+        execute = signed(executor, rollup.functions.executeFromL2(
+            origin_key, 0, searcher.address, payee, executed_amount, b"").build_transaction(dict(
+                fees, chainId=L1_CHAIN_ID, nonce=l1.eth.get_transaction_count(executor.address), gas=300_000,
+                **{"from": executor.address})))
+        answer = rpc(builder.url, "lockstep_callBundle", [{
+            "l1Before": [deposit], "l2": [withdraw, tip], "l1After": [execute], "blockNumber": target}])
+        if "error" in answer and "current handoff" in answer["error"]["message"]:
+            continue  # the slot turned between the handoff and the call: take the next one
+        return answer, target
+    raise AssertionError("could not simulate on a current handoff in 5 slots")
+
+
+def test_a_cross_layer_bundle_simulates_on_both_layers(harness):
+    l1, l2, rollup, builder = harness
+    answer, target = simulate(l1, l2, rollup, builder, ETHER // 2)
+    result = answer["result"]
+    assert result["ok"] is True, result.get("failure")
+    assert int(result["blockNumber"], 16) == target
+    assert int(result["deposits"], 16) == 1
+    assert [tx.get("error") for tx in result["l1Before"] + result["l2"] + result["l1After"]] == [None] * 4
+    assert int(result["submission"]["gasUsed"], 16) > 100_000
+    # The builder's value: the 0.01 ETH payment plus the L2 priority fees; nothing on L1.
+    assert int(result["l2Value"], 16) > ETHER // 100 and int(result["l1Value"], 16) == 0
+    assert int(result["value"], 16) == int(result["l2Value"], 16)
+    assert int(result["basedBlock"]["number"], 16) > 0
+
+
+def test_a_failing_post_assertion_rejects_the_bundle_on_its_layer(harness):
+    l1, l2, rollup, builder = harness
+    answer, _ = simulate(l1, l2, rollup, builder, ETHER)  # executes more than was withdrawn
+    result = answer["result"]
+    assert result["ok"] is False
+    assert result["failure"]["layer"] == "l1After"
+    assert "withdrawal: not verified" in result["failure"]["reason"]
+    assert result["l1After"][0]["error"] == "execution reverted"
+
+
+def test_a_bundle_for_another_block_is_refused(harness):
+    l1, _, _, builder = harness
+    tx = signed(ACCOUNTS[4], dict(chainId=L2_CHAIN_ID, nonce=0, to="0x" + "77" * 20, value=1, gas=21_000,
+                                  maxFeePerGas=50 * GWEI, maxPriorityFeePerGas=GWEI))
+    answer = rpc(builder.url, "lockstep_callBundle", [{"l2": [tx], "blockNumber": l1.eth.block_number + 50}])
+    assert "the current handoff is for L1 block" in answer["error"]["message"]
