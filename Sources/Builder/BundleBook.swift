@@ -209,6 +209,22 @@ public final class BundleBook: Sendable {
         }
     }
 
+    /// Sets bundle `hash`'s status (durably), with the reason and value when given.
+    public func update(_ hash: Hash, status: BundleStatus, reason: String? = nil, value: U256? = nil) throws {
+        try state.withLock { state in
+            guard var record = state.records[hash] else { return }
+            record.status = status
+            record.reason = reason
+            if let value { record.value = value }
+            record.updatedAt = Self.now()
+            try persist([record])
+            state.records[hash] = record
+            if !status.isActive, let key = Self.replacementKey(record), state.replacements[key] == hash {
+                state.replacements[key] = nil
+            }
+        }
+    }
+
     /// The record of bundle `hash`.
     public func record(_ hash: Hash) -> BundleRecord? { state.withLock { $0.records[hash] } }
 

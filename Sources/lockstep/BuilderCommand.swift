@@ -32,8 +32,12 @@ struct BuilderCommand: AsyncParsableCommand {
             policy has an execute verifier), the builder's submitBased, and l1After; it answers every transaction's
             result per layer, the bundle's value to the builder, and where it failed.
 
-            Merging by value and submission are not implemented yet: bundles sent with lockstep_sendBundle stay
-            "received" until their target block passes ("notLanded").
+            For each handoff the builder auctions the bundles sent for its L1 block: each is simulated alone
+            ("simulated" with its value, or "rejected" with the layer and reason), then they are merged greedily by
+            value, each re-simulated on top of those merged before and kept only if everything still succeeds and
+            the value does not drop; the merged L1 bundle [l1Before…, submitBased, l1After…] goes to --l1-submit
+            (default --l1-url) as one eth_sendBundle for that block, unless proving would end later than the slot
+            start minus 0.5 s. Statuses: selected, submitted, then landed or notLanded once the block exists.
             """)
 
     @OptionGroup var service: ServiceOptions
@@ -62,6 +66,9 @@ struct BuilderCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds between polls of the L1 head.")
     var l1PollInterval = 0.5
 
+    @Option(name: .long, help: ArgumentHelp("Send the merged L1 bundles (eth_sendBundle) here (default: --l1-url).", valueName: "url"))
+    var l1Submit: String?
+
     @Option(name: .long, help: "The L1's slot length in seconds (block N is simulated at its parent's time plus this).")
     var slotTime: UInt64 = 12
 
@@ -70,7 +77,7 @@ struct BuilderCommand: AsyncParsableCommand {
 
     func validate() throws {
         try service.validate(port: port)
-        for (name, url) in [("--l1-url", l1Url), ("--l2-url", l2Url)] where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+        for (name, url) in [("--l1-url", l1Url), ("--l2-url", l2Url), ("--l1-submit", l1Submit ?? l1Url)] where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
             throw ValidationError("\(name) must be an http:// or https:// URL")
         }
         if builderKey != nil && builderKeyFile != nil { throw ValidationError("--builder-key and --builder-key-file exclude each other") }
@@ -150,6 +157,8 @@ struct BuilderCommand: AsyncParsableCommand {
         let builder = BuilderService(l1: l1, l1ChainId: l1ChainId, l2ChainId: l2ChainId, book: book, builder: key.address,
                                      simulation: simulation)
         try? await builder.refreshHead()
+        let auction = Auction(service: builder, simulation: simulation,
+                              submit: JSONRPCClient(url: l1Submit ?? l1Url, timeoutMilliseconds: 10_000), slotTime: Double(slotTime))
         let (storage, l1Url, l2Url, interval) = (service.storage("builder.sqlite"), self.l1Url, self.l2Url, l1PollInterval)
         let banner: @Sendable (Int) async -> [String] = { _ in
             ["lockstep builder \(LockstepVersion.string)",
@@ -158,6 +167,11 @@ struct BuilderCommand: AsyncParsableCommand {
              "bundles waiting: \(book.active().count); data: \(storage)"]
         }
         try await service.serve(methods: builder.methods(), port: port, banner: banner, onDisconnect: { _ in },
-                                background: { log in await builder.followHead(interval: interval, log: log) })
+                                background: { log in
+                                    await withTaskGroup(of: Void.self) { group in
+                                        group.addTask { await builder.followHead(interval: interval, log: log) }
+                                        group.addTask { await builder.runAuctions(auction, interval: 0.1, log: log) }
+                                    }
+                                })
     }
 }

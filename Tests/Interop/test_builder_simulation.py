@@ -117,3 +117,37 @@ def test_a_bundle_for_another_block_is_refused(harness):
                                   maxFeePerGas=50 * GWEI, maxPriorityFeePerGas=GWEI))
     answer = rpc(builder.url, "lockstep_callBundle", [{"l2": [tx], "blockNumber": l1.eth.block_number + 50}])
     assert "the current handoff is for L1 block" in answer["error"]["message"]
+
+
+def test_of_two_conflicting_bundles_the_higher_value_one_lands(harness):
+    l1, l2, _, builder = harness
+    searcher, builder_address = ACCOUNTS[4], ACCOUNTS[8].address
+    nonce = l2.eth.get_transaction_count(searcher.address)
+    fees = dict(maxFeePerGas=100 * GWEI, maxPriorityFeePerGas=GWEI, chainId=L2_CHAIN_ID, gas=21_000, nonce=nonce,
+                to=builder_address)
+    low = signed(searcher, dict(fees, value=ETHER // 100))
+    high = signed(searcher, dict(fees, value=ETHER // 50))  # the same nonce: only one can land
+    before = l2.eth.get_balance(builder_address)
+    target = l1.eth.block_number + 2
+    hashes = {}
+    for name, tx in (("low", low), ("high", high)):
+        answer = rpc(builder.url, "lockstep_sendBundle", [{"l2": [tx], "blockNumber": target}])
+        hashes[name] = answer["result"]["bundleHash"]
+    deadline = time.time() + 40
+    while True:
+        statuses = {name: rpc(builder.url, "lockstep_getBundleStatus", [h])["result"] for name, h in hashes.items()}
+        if all(s["status"] in ("landed", "notLanded", "rejected") for s in statuses.values()):
+            break
+        assert time.time() < deadline, statuses
+        time.sleep(0.2)
+    assert statuses["high"]["status"] == "landed", statuses
+    assert int(statuses["high"]["value"], 16) > ETHER // 50
+    assert statuses["low"]["status"] == "notLanded" and "not merged" in statuses["low"]["reason"], statuses
+    # The sequencer adopts the based block: the higher payment reached the builder on the L2.
+    deadline = time.time() + 20
+    while l2.eth.get_balance(builder_address) - before < ETHER // 50:
+        assert time.time() < deadline, "the based block was not adopted"
+        time.sleep(0.2)
+    receipt = l2.eth.get_transaction_receipt(keccak(bytes.fromhex(high[2:])))
+    block = l2.provider.make_request("eth_getBlockByNumber", [hex(receipt["blockNumber"]), False])["result"]
+    assert block["kind"] == "based" and int(block["l1AnchorNumber"], 16) == target - 1

@@ -1,0 +1,177 @@
+import Chain
+import Foundation
+import JSON
+import JSONRPCClient
+import Node
+import Primitives
+import RPCServer
+import Rollup
+
+/// The builder's block for each handoff (`Specs/builder-api.md`, "Merging"): the bundles waiting for its L1 block
+/// are simulated one by one (each `simulated` with its value, or `rejected` with the layer and reason), ordered by
+/// value, and merged greedily, each candidate re-simulated on top of those already merged (the concatenation of
+/// their legs as one bundle) and kept only if the whole still succeeds and is worth more; the rest are not landed.
+/// The merged L1 bundle `[l1Before…, submitBased, l1After…]` goes to the L1 as one `eth_sendBundle` for block `N`
+/// unless it is too late (the lateness cutoff of `protocol.md` §2 step 3), and when block `N` appears the merged
+/// bundles are `landed` or `notLanded`. Not thread-safe (hence unchecked): one task steps it.
+public final class Auction: @unchecked Sendable {
+    let service: BuilderService
+    let simulation: BundleSimulation
+    let submit: JSONRPCClient
+    /// Seconds reserved for proving, and for the bundle to reach the L1 block builder, before the slot starts.
+    public var proofBudget: Double = 1.5
+    public var relaySlack: Double = 0.5
+    let slotTime: Double
+    /// The L1 block of the last handoff auctioned.
+    private var auctioned: UInt64 = 0
+    /// What was sent and not yet seen landed or not: the target block, the submission's hash, the merged bundles.
+    private var sent: [(block: UInt64, submission: Hash, bundles: [Hash])] = []
+
+    public init(service: BuilderService, simulation: BundleSimulation, submit: JSONRPCClient, slotTime: Double) {
+        self.service = service
+        self.simulation = simulation
+        self.submit = submit
+        self.slotTime = slotTime
+    }
+
+    var book: BundleBook { service.book }
+
+    /// One round: settles what was sent once its block exists, then auctions a new handoff. Returns lines to log.
+    public func step() async throws -> [String] {
+        var lines = try await checkLanded()
+        guard let handoff = try await simulation.currentHandoff() else { return lines }
+        let target = handoff.handoff.l1TargetBlockNumber
+        guard target > auctioned, let head = service.l1Head, target == head + 1 else { return lines }
+        auctioned = target
+        let waiting = book.active().filter { $0.targetBlock == target }
+        guard !waiting.isEmpty else { return lines }
+        if let line = try await auction(target: target, records: waiting) { lines.append(line) }
+        return lines
+    }
+
+    func auction(target: UInt64, records: [BundleRecord]) async throws -> String? {
+        // The lateness cutoff (§2 step 3): no proving when it cannot finish before slotStart(N) − relaySlack.
+        let slotStart = try await l1Timestamp(target - 1) + slotTime
+        if Date().timeIntervalSince1970 + proofBudget > slotStart - relaySlack {
+            for record in records {
+                try book.update(record.hash, status: .notLanded, reason: "the handoff for L1 block \(target) came too late to prove")
+            }
+            return "L1 block \(target): the handoff came too late to prove \(records.count) bundle(s)"
+        }
+        // Each alone.
+        var candidates: [(record: BundleRecord, bundle: CrossLayerBundle, value: U256)] = []
+        for record in records {
+            let bundle: CrossLayerBundle
+            do {
+                bundle = try CrossLayerBundle.parse(record.params.objectValue ?? [:], l1ChainId: service.l1ChainId,
+                                                    l2ChainId: service.l2ChainId)
+            } catch {
+                try book.update(record.hash, status: .rejected, reason: "no longer parses: \(error)")
+                continue
+            }
+            let result = try await simulation.simulate(bundle)
+            if let failure = result.failure {
+                try book.update(record.hash, status: .rejected,
+                                reason: "\(failure.layer)\(failure.hash.map { " transaction \($0)" } ?? ""): \(failure.reason)")
+            } else {
+                try book.update(record.hash, status: .simulated, value: result.value)
+                candidates.append((record, bundle, result.value))
+            }
+        }
+        // Greedy merge by value, each step re-simulated as a whole.
+        candidates.sort { $0.value > $1.value || ($0.value == $1.value && $0.record.receivedAt < $1.record.receivedAt) }
+        var merged: [(record: BundleRecord, bundle: CrossLayerBundle)] = []
+        var best: JointSimulation?
+        for candidate in candidates {
+            let trial = Self.concatenate((merged + [(candidate.record, candidate.bundle)]).map(\.bundle), target: target)
+            let result = try await simulation.simulate(trial)
+            if result.failure == nil, result.value >= (best?.value ?? .zero) {
+                merged.append((candidate.record, candidate.bundle))
+                best = result
+            } else {
+                let why = result.failure.map { "\($0.layer): \($0.reason)" } ?? "it lowers the block's value"
+                try book.update(candidate.record.hash, status: .notLanded,
+                                reason: "not merged into the block for L1 block \(target): \(why)")
+            }
+        }
+        guard let best, let submission = best.submissionTransaction, !merged.isEmpty else { return nil }
+        for entry in merged { try book.update(entry.record.hash, status: .selected, reason: "selected for L1 block \(target)") }
+
+        // No bundle after slotStart(N) − relaySlack.
+        guard Date().timeIntervalSince1970 <= slotStart - relaySlack else {
+            for entry in merged {
+                try book.update(entry.record.hash, status: .notLanded, reason: "too late for L1 block \(target): held past the cutoff")
+            }
+            return "L1 block \(target): \(merged.count) bundle(s) merged too late to send"
+        }
+        let transactions = merged.flatMap(\.bundle.l1Before) + [submission] + merged.flatMap(\.bundle.l1After)
+        let reverting = merged.flatMap { $0.bundle.revertingTxHashes }
+        let client = submit
+        let request: JSONValue = .object([
+            "txs": .array(transactions.map { .data($0.networkEncoded) }), "blockNumber": .quantity(target),
+            "revertingTxHashes": .array(reverting.map { .string($0.hexString) }),
+        ])
+        do {
+            _ = try await offChainThread { try client.call("eth_sendBundle", [request], idempotent: false) }
+        } catch {
+            for entry in merged { try book.update(entry.record.hash, status: .notLanded, reason: "the L1 refused the bundle: \(error)") }
+            return "L1 block \(target): the L1 refused the merged bundle: \(error)"
+        }
+        for entry in merged { try book.update(entry.record.hash, status: .submitted, value: nil) }
+        sent.append((target, submission.hash, merged.map(\.record.hash)))
+        return "L1 block \(target): sent \(merged.count) bundle(s) of \(records.count), value \(best.value) wei, based block \(best.basedBlock?.number ?? 0)"
+    }
+
+    /// The bundles of `bundles` as one: their legs concatenated in order, their allowed reverts together.
+    static func concatenate(_ bundles: [CrossLayerBundle], target: UInt64) -> CrossLayerBundle {
+        CrossLayerBundle(l1Before: bundles.flatMap(\.l1Before), l2: bundles.flatMap(\.l2), l1After: bundles.flatMap(\.l1After),
+                         blockNumber: target, minTimestamp: bundles.map(\.minTimestamp).max() ?? 0,
+                         maxTimestamp: bundles.map(\.maxTimestamp).filter { $0 > 0 }.min() ?? 0,
+                         revertingTxHashes: Set(bundles.flatMap(\.revertingTxHashes)), replacementUuid: nil,
+                         replacementNonce: nil)
+    }
+
+    func l1Timestamp(_ number: UInt64) async throws -> Double {
+        let client = service.l1
+        let block = try await offChainThread { try client.call("eth_getBlockByNumber", [.quantity(number), false]) }
+        return Double(try block["timestamp"]?.decodeUInt64Quantity() ?? 0)
+    }
+
+    /// Marks the sent bundles landed or not once their block exists.
+    func checkLanded() async throws -> [String] {
+        guard let head = service.l1Head else { return [] }
+        var lines: [String] = []
+        var pending: [(block: UInt64, submission: Hash, bundles: [Hash])] = []
+        for entry in sent {
+            guard entry.block <= head else { pending.append(entry); continue }
+            let client = service.l1
+            let block = try await offChainThread { try client.call("eth_getBlockByNumber", [.quantity(entry.block), false]) }
+            let included = (block["transactions"]?.arrayValue ?? []).compactMap(\.stringValue)
+                .contains(entry.submission.hexString)
+            for hash in entry.bundles {
+                try book.update(hash, status: included ? .landed : .notLanded,
+                                reason: included ? "in L1 block \(entry.block)" : "L1 block \(entry.block) did not include the builder's bundle")
+            }
+            lines.append("L1 block \(entry.block): \(entry.bundles.count) bundle(s) \(included ? "landed" : "did not land")")
+        }
+        sent = pending
+        return lines
+    }
+}
+
+extension BuilderService {
+    /// Runs `auction` every `interval` seconds until cancelled, logging what happens and each distinct failure once.
+    public func runAuctions(_ auction: Auction, interval: Double, log: @escaping @Sendable (String) -> Void) async {
+        var lastError: String?
+        await repeatOnClockGrid(every: interval) {
+            do {
+                for line in try await auction.step() { log(line) }
+                lastError = nil
+            } catch {
+                let message = "auction failed: \(error)"
+                if message != lastError { log(message) }
+                lastError = message
+            }
+        }
+    }
+}
