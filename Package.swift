@@ -127,7 +127,7 @@ let package = Package(
         // builds only; `lockstep bench` forwards to this executable.
         .executableTarget(name: "LockstepBench",
                           dependencies: [
-                              "Primitives", "EVM", "State", "JSON", "JSONRPCClient", "StateTestRunner", "Chain", "Node", "L1Devnet", "Sequencer", "Rollup", "RPCServer",
+                              "Primitives", "EVM", "State", "Store", "JSON", "JSONRPCClient", "StateTestRunner", "Chain", "Node", "L1Devnet", "Sequencer", "Builder", "Rollup", "RPCServer",
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                           ]),
 

@@ -54,7 +54,7 @@ public final class Auction: @unchecked Sendable {
         let slotStart = try await l1Timestamp(target - 1) + slotTime
         if Date().timeIntervalSince1970 + proofBudget > slotStart - relaySlack {
             for record in records {
-                try book.update(record.hash, status: .notLanded, reason: "the handoff for L1 block \(target) came too late to prove")
+                try await book.update(record.hash, status: .notLanded, reason: "the handoff for L1 block \(target) came too late to prove")
             }
             return "L1 block \(target): the handoff came too late to prove \(records.count) bundle(s)"
         }
@@ -66,15 +66,15 @@ public final class Auction: @unchecked Sendable {
                 bundle = try CrossLayerBundle.parse(record.params.objectValue ?? [:], l1ChainId: service.l1ChainId,
                                                     l2ChainId: service.l2ChainId)
             } catch {
-                try book.update(record.hash, status: .rejected, reason: "no longer parses: \(error)")
+                try await book.update(record.hash, status: .rejected, reason: "no longer parses: \(error)")
                 continue
             }
             let result = try await simulation.simulate(bundle)
             if let failure = result.failure {
-                try book.update(record.hash, status: .rejected,
+                try await book.update(record.hash, status: .rejected,
                                 reason: "\(failure.layer)\(failure.hash.map { " transaction \($0)" } ?? ""): \(failure.reason)")
             } else {
-                try book.update(record.hash, status: .simulated, value: result.value)
+                try await book.update(record.hash, status: .simulated, value: result.value)
                 candidates.append((record, bundle, result.value))
             }
         }
@@ -90,17 +90,17 @@ public final class Auction: @unchecked Sendable {
                 best = result
             } else {
                 let why = result.failure.map { "\($0.layer): \($0.reason)" } ?? "it lowers the block's value"
-                try book.update(candidate.record.hash, status: .notLanded,
+                try await book.update(candidate.record.hash, status: .notLanded,
                                 reason: "not merged into the block for L1 block \(target): \(why)")
             }
         }
         guard let best, let submission = best.submissionTransaction, !merged.isEmpty else { return nil }
-        for entry in merged { try book.update(entry.record.hash, status: .selected, reason: "selected for L1 block \(target)") }
+        for entry in merged { try await book.update(entry.record.hash, status: .selected, reason: "selected for L1 block \(target)") }
 
         // No bundle after slotStart(N) − relaySlack.
         guard Date().timeIntervalSince1970 <= slotStart - relaySlack else {
             for entry in merged {
-                try book.update(entry.record.hash, status: .notLanded, reason: "too late for L1 block \(target): held past the cutoff")
+                try await book.update(entry.record.hash, status: .notLanded, reason: "too late for L1 block \(target): held past the cutoff")
             }
             return "L1 block \(target): \(merged.count) bundle(s) merged too late to send"
         }
@@ -114,10 +114,10 @@ public final class Auction: @unchecked Sendable {
         do {
             _ = try await offChainThread { try client.call("eth_sendBundle", [request], idempotent: false) }
         } catch {
-            for entry in merged { try book.update(entry.record.hash, status: .notLanded, reason: "the L1 refused the bundle: \(error)") }
+            for entry in merged { try await book.update(entry.record.hash, status: .notLanded, reason: "the L1 refused the bundle: \(error)") }
             return "L1 block \(target): the L1 refused the merged bundle: \(error)"
         }
-        for entry in merged { try book.update(entry.record.hash, status: .submitted, value: nil) }
+        for entry in merged { try await book.update(entry.record.hash, status: .submitted, value: nil) }
         sent.append((target, submission.hash, merged.map(\.record.hash)))
         return "L1 block \(target): sent \(merged.count) bundle(s) of \(records.count), value \(best.value) wei, based block \(best.basedBlock?.number ?? 0)"
     }
@@ -149,7 +149,7 @@ public final class Auction: @unchecked Sendable {
             let included = (block["transactions"]?.arrayValue ?? []).compactMap(\.stringValue)
                 .contains(entry.submission.hexString)
             for hash in entry.bundles {
-                try book.update(hash, status: included ? .landed : .notLanded,
+                try await book.update(hash, status: included ? .landed : .notLanded,
                                 reason: included ? "in L1 block \(entry.block)" : "L1 block \(entry.block) did not include the builder's bundle")
             }
             lines.append("L1 block \(entry.block): \(entry.bundles.count) bundle(s) \(included ? "landed" : "did not land")")

@@ -42,7 +42,7 @@ public final class BuilderService: Sendable {
         let client = l1
         let number = try await offChainThread { try client.call("eth_blockNumber").decodeUInt64Quantity() }
         head.withLock { $0 = number }
-        try book.expire(l1Head: number)
+        try await book.expire(l1Head: number)
     }
 
     /// Polls the L1 head every `interval` seconds until cancelled, logging each distinct failure once.
@@ -80,7 +80,7 @@ public final class BuilderService: Sendable {
             guard bundle.blockNumber > head else {
                 throw RPCError.server("blockNumber \(bundle.blockNumber) is not after the L1 head \(head): the bundle would be late")
             }
-            let (hash, replaced) = try book.add(bundle, params: .object(object), searcher: searcher)
+            let (hash, replaced) = try await book.add(bundle, params: .object(object), searcher: searcher)
             var answer: [String: JSONValue] = ["bundleHash": hash.map { .string($0.hexString) } ?? .null]
             if let replaced { answer[bundle.isEmpty ? "cancelled" : "replaced"] = .string(replaced.hexString) }
             return .object(answer)
@@ -102,7 +102,7 @@ public final class BuilderService: Sendable {
             guard case .string(let uuid)? = object["replacementUuid"] else {
                 throw RPCError.invalidParams("replacementUuid (a UUID string) is required")
             }
-            return .object(["cancelled": .string(try book.cancel(uuid: uuid, searcher: searcher).hexString)])
+            return .object(["cancelled": .string(try await book.cancel(uuid: uuid, searcher: searcher).hexString)])
         }
         methods.register("lockstep_getBundleStatus") { [self] call in
             let searcher = try Flashbots.signer(call)

@@ -84,9 +84,76 @@ public struct BundleRecord: Sendable {
     }
 }
 
-/// The SQLite log, which the book uses only under its lock.
-struct UncheckedLog: @unchecked Sendable {
-    let log: EventLog?
+/// Writes bundle records to the SQLite log from one thread, in group commits: every record queued while a commit is
+/// under way goes into the next one, so many acknowledgements share one sync to disk. Order is kept (a later
+/// write of a key wins).
+final class GroupCommitter: @unchecked Sendable {
+    // @unchecked: `queue` is guarded by `condition`; `log` is used only on the writer thread.
+    private let log: EventLog
+    private let condition = NSCondition()
+    private var queue: [(records: [BundleRecord], done: @Sendable (Error?) -> Void)] = []
+
+    init(log: EventLog) {
+        self.log = log
+        let thread = Thread { self.run() }  // keeps the committer for the life of the process
+        thread.name = "lockstep-builder-store"
+        thread.start()
+    }
+
+    /// Queues `records`; `done` is called once they are on disk (or with the error).
+    func enqueue(_ records: [BundleRecord], done: @escaping @Sendable (Error?) -> Void) {
+        condition.lock()
+        queue.append((records, done))
+        condition.signal()
+        condition.unlock()
+    }
+
+    private func run() {
+        while true {
+            condition.lock()
+            while queue.isEmpty { condition.wait() }
+            let batch = queue
+            queue = []
+            condition.unlock()
+            let items = batch.flatMap(\.records).map { record in
+                (key: record.hash.bytes, kind: "bundle", payload: Array(record.json.serializedString().utf8),
+                 added: record.updatedAt)
+            }
+            var failure: Error?
+            do {
+                try log.putPending(batch: items)
+            } catch {
+                failure = error
+            }
+            for entry in batch { entry.done(failure) }
+        }
+    }
+}
+
+/// A one-shot signal from the writer thread to the task waiting for it.
+final class Completion: Sendable {
+    private let state = Mutex<(done: Bool, error: (any Error)?, waiter: CheckedContinuation<Void, any Error>?)>((false, nil, nil))
+
+    func finish(_ error: (any Error)?) {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, any Error>? in
+            state.done = true
+            state.error = error
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        if let waiter { if let error { waiter.resume(throwing: error) } else { waiter.resume() } }
+    }
+
+    func wait() async throws {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<Void, any Error>) in
+            let outcome = state.withLock { state -> (done: Bool, error: (any Error)?) in
+                if !state.done { state.waiter = continuation }
+                return (state.done, state.error)
+            }
+            guard outcome.done else { return }
+            if let error = outcome.error { continuation.resume(throwing: error) } else { continuation.resume() }
+        }
+    }
 }
 
 /// A builder refusal that is not about the request's shape.
@@ -102,11 +169,21 @@ public final class BundleBook: Sendable {
         var records: [Hash: BundleRecord] = [:]
         /// The active bundle of each (searcher, replacementUuid).
         var replacements: [String: Hash] = [:]
+        /// How many active bundles each searcher has ("" for unsigned ones).
+        var active: [String: Int] = [:]
+
+        static func owner(_ record: BundleRecord) -> String { record.searcher?.hexString ?? "" }
+
+        /// Sets a record, keeping the active counts.
+        mutating func set(_ record: BundleRecord?, for hash: Hash) {
+            if let old = records[hash], old.status.isActive { active[Self.owner(old), default: 0] -= 1 }
+            records[hash] = record
+            if let record, record.status.isActive { active[Self.owner(record), default: 0] += 1 }
+        }
     }
 
     private let state = Mutex(State())
-    /// Used only under `state`'s lock.
-    private let store: UncheckedLog
+    private let committer: GroupCommitter?
     public let limits: BundleLimits
 
     /// Opens the book on `log` (nil: in memory), reloading what it holds.
@@ -115,11 +192,11 @@ public final class BundleBook: Sendable {
         var loaded = State()
         for item in try log?.pending() ?? [] where item.kind == "bundle" {
             let record = try BundleRecord(json: try JSONValue(parsing: item.payload))
-            loaded.records[record.hash] = record
+            loaded.set(record, for: record.hash)
             if record.status.isActive, let key = Self.replacementKey(record) { loaded.replacements[key] = record.hash }
         }
         state.withLock { $0 = loaded }
-        store = UncheckedLog(log: log)
+        committer = log.map { GroupCommitter(log: $0) }
     }
 
     static func replacementKey(_ record: BundleRecord) -> String? {
@@ -129,13 +206,51 @@ public final class BundleBook: Sendable {
 
     static func now() -> Int64 { Int64(Date().timeIntervalSince1970 * 1000) }
 
-    /// Writes `records` durably (one transaction each; the last write of a key wins). Called under `state`'s lock.
-    private func persist(_ records: [BundleRecord]) throws {
-        guard let log = store.log else { return }
-        for record in records {
-            try log.putPending(key: record.hash.bytes, kind: "bundle",
-                               payload: Array(record.json.serializedString().utf8), added: record.updatedAt)
+    /// What one change of the book wrote, and what it overwrote (to put back if the write fails).
+    struct Changes {
+        var records: [BundleRecord] = []
+        var previous: [Hash: BundleRecord?] = [:]
+
+        mutating func put(_ record: BundleRecord, into state: inout State) {
+            if previous[record.hash] == nil { previous[record.hash] = .some(state.records[record.hash]) }
+            state.set(record, for: record.hash)
+            records.append(record)
         }
+    }
+
+    /// Changes the book with `body` under its lock and waits until what it wrote is on disk (group commit). When
+    /// it cannot be written, the records are put back as they were (unless changed again since) and the error is
+    /// thrown: an unstored change did not happen.
+    private func mutate<T: Sendable>(_ body: (inout State, inout Changes) throws -> T) async throws -> T {
+        let completion = Completion()
+        let (result, changes): (T, Changes) = try state.withLock { state in
+            var changes = Changes()
+            let result = try body(&state, &changes)
+            // Queued under the lock, so the disk sees the changes in the order the book made them.
+            if let committer, !changes.records.isEmpty {
+                committer.enqueue(changes.records) { error in completion.finish(error) }
+            } else {
+                completion.finish(nil)
+            }
+            return (result, changes)
+        }
+        do {
+            try await completion.wait()
+        } catch {
+            state.withLock { state in
+                var written: [Hash: Int64] = [:]
+                for record in changes.records { written[record.hash] = record.updatedAt }
+                for (hash, previous) in changes.previous where state.records[hash]?.updatedAt == written[hash] {
+                    state.set(previous, for: hash)
+                }
+                state.replacements = [:]
+                for record in state.records.values where record.status.isActive {
+                    if let key = Self.replacementKey(record) { state.replacements[key] = record.hash }
+                }
+            }
+            throw BuilderError("the builder could not store the change, so it did not happen: \(error)")
+        }
+        return result
     }
 
     /// Takes in a parsed bundle from `searcher`: a new bundle is stored as `received`; the same bundle again is
@@ -143,24 +258,25 @@ public final class BundleBook: Sendable {
     /// cancels it). Durable when it returns.
     /// - Returns: the bundle's hash, and the hash of the bundle it replaced or cancelled.
     /// - Throws: `RPCError` for a stale replacement or a searcher over its limit.
-    public func add(_ bundle: CrossLayerBundle, params: JSONValue, searcher: Address?) throws -> (hash: Hash?, replaced: Hash?) {
+    public func add(_ bundle: CrossLayerBundle, params: JSONValue, searcher: Address?) async throws -> (hash: Hash?, replaced: Hash?) {
         if bundle.replacementUuid != nil && searcher == nil {
             throw RPCError.invalidParams("replacementUuid needs an X-Flashbots-Signature: replacement and cancellation are per searcher")
         }
         let now = Self.now()
-        return try state.withLock { state -> (hash: Hash?, replaced: Hash?) in
-            var changed: [BundleRecord] = []
+        let limits = self.limits
+        return try await mutate { state, changes -> (hash: Hash?, replaced: Hash?) in
             var replaced: Hash?
+            var key: String?
             if let uuid = bundle.replacementUuid, let searcher {
-                let key = "\(searcher.hexString)/\(uuid)"
-                if let previous = state.replacements[key], var old = state.records[previous], previous != bundle.hash {
+                key = "\(searcher.hexString)/\(uuid)"
+                if let previous = state.replacements[key!], var old = state.records[previous], previous != bundle.hash {
                     if let nonce = bundle.replacementNonce, let oldNonce = old.replacementNonce, nonce <= oldNonce {
                         throw RPCError.server("replacementNonce \(nonce) is not above the current bundle's (\(oldNonce)): a stale replacement")
                     }
                     old.status = bundle.isEmpty ? .cancelled : .replaced
                     old.reason = bundle.isEmpty ? "cancelled by its searcher" : "replaced by \(bundle.hash)"
                     old.updatedAt = now
-                    changed.append(old)
+                    changes.put(old, into: &state)
                     replaced = previous
                 } else if bundle.isEmpty {
                     throw RPCError.server("no active bundle with replacementUuid \(uuid) to cancel")
@@ -170,58 +286,70 @@ public final class BundleBook: Sendable {
             if !bundle.isEmpty {
                 let id = bundle.hash
                 hash = id
-                if state.records[id] == nil || !(state.records[id]!.status.isActive) {
-                    let active = state.records.values.filter { $0.status.isActive && $0.searcher == searcher }.count
+                if !(state.records[id]?.status.isActive ?? false) {
+                    let active = state.active[searcher?.hexString ?? ""] ?? 0
                     let limit = searcher == nil ? limits.maxAnonymous : limits.maxPerSearcher
-                    guard active - (replaced == nil ? 0 : 1) < limit else {
+                    guard active < limit else {
                         throw RPCError.server(searcher == nil
                             ? "too many unsigned bundles waiting (\(limit)): sign bundles with X-Flashbots-Signature"
                             : "searcher \(searcher!.hexString) has \(limit) bundles waiting, the most allowed")
                     }
-                    changed.append(BundleRecord(hash: id, searcher: searcher, params: params, targetBlock: bundle.blockNumber,
-                                                replacementUuid: bundle.replacementUuid,
-                                                replacementNonce: bundle.replacementNonce, status: .received, receivedAt: now))
+                    changes.put(BundleRecord(hash: id, searcher: searcher, params: params, targetBlock: bundle.blockNumber,
+                                             replacementUuid: bundle.replacementUuid,
+                                             replacementNonce: bundle.replacementNonce, status: .received, receivedAt: now),
+                                into: &state)
                 }
             }
-            try persist(changed)
-            for record in changed { state.records[record.hash] = record }
-            if let uuid = bundle.replacementUuid, let searcher {
-                state.replacements["\(searcher.hexString)/\(uuid)"] = hash
-            }
+            if let key { state.replacements[key] = hash }
             return (hash, replaced)
         }
     }
 
     /// Cancels the active bundle `searcher` sent with `uuid`; returns its hash.
-    public func cancel(uuid: String, searcher: Address) throws -> Hash {
+    public func cancel(uuid: String, searcher: Address) async throws -> Hash {
         let key = "\(searcher.hexString)/\(uuid.lowercased())"
-        return try state.withLock { state in
+        return try await mutate { state, changes in
             guard let hash = state.replacements[key], var record = state.records[hash] else {
                 throw RPCError.server("no active bundle with replacementUuid \(uuid) from \(searcher.hexString)")
             }
             record.status = .cancelled
             record.reason = "cancelled by its searcher"
             record.updatedAt = Self.now()
-            try persist([record])
-            state.records[hash] = record
+            changes.put(record, into: &state)
             state.replacements[key] = nil
             return hash
         }
     }
 
     /// Sets bundle `hash`'s status (durably), with the reason and value when given.
-    public func update(_ hash: Hash, status: BundleStatus, reason: String? = nil, value: U256? = nil) throws {
-        try state.withLock { state in
+    public func update(_ hash: Hash, status: BundleStatus, reason: String? = nil, value: U256? = nil) async throws {
+        try await mutate { state, changes in
             guard var record = state.records[hash] else { return }
             record.status = status
             record.reason = reason
             if let value { record.value = value }
             record.updatedAt = Self.now()
-            try persist([record])
-            state.records[hash] = record
+            changes.put(record, into: &state)
             if !status.isActive, let key = Self.replacementKey(record), state.replacements[key] == hash {
                 state.replacements[key] = nil
             }
+        }
+    }
+
+    /// Marks active bundles whose target block is at or below `l1Head` as not landed (their block has passed).
+    /// Returns how many.
+    @discardableResult
+    public func expire(l1Head: UInt64) async throws -> Int {
+        try await mutate { state, changes in
+            let due = state.records.values.filter { $0.status.isActive && $0.targetBlock <= l1Head }
+            for var record in due {
+                record.status = .notLanded
+                record.reason = "L1 block \(record.targetBlock) passed without it"
+                record.updatedAt = Self.now()
+                changes.put(record, into: &state)
+                if let key = Self.replacementKey(record), state.replacements[key] == record.hash { state.replacements[key] = nil }
+            }
+            return due.count
         }
     }
 
@@ -231,26 +359,5 @@ public final class BundleBook: Sendable {
     /// Active bundles, oldest first.
     public func active() -> [BundleRecord] {
         state.withLock { $0.records.values.filter { $0.status.isActive }.sorted { $0.receivedAt < $1.receivedAt } }
-    }
-
-    /// Marks active bundles whose target block is at or below `l1Head` as not landed (their block has passed).
-    /// Returns how many.
-    @discardableResult
-    public func expire(l1Head: UInt64) throws -> Int {
-        try state.withLock { state in
-            var changed: [BundleRecord] = []
-            for var record in state.records.values where record.status.isActive && record.targetBlock <= l1Head {
-                record.status = .notLanded
-                record.reason = "L1 block \(record.targetBlock) passed without it"
-                record.updatedAt = Self.now()
-                changed.append(record)
-            }
-            try persist(changed)
-            for record in changed {
-                state.records[record.hash] = record
-                if let key = Self.replacementKey(record), state.replacements[key] == record.hash { state.replacements[key] = nil }
-            }
-            return changed.count
-        }
     }
 }

@@ -70,6 +70,8 @@ public struct JointSimulation: Sendable {
     /// The layer (`l1Before`, `l2`, `submission`, `l1After`, `proofs`), the transaction and why, when it failed.
     public var failure: (layer: String, hash: Hash?, reason: String)?
 
+    public init() {}
+
     public func json(bundleHash: Hash, blockNumber: UInt64) -> JSONValue {
         var object: [String: JSONValue] = [
             "bundleHash": .string(bundleHash.hexString), "blockNumber": .quantity(blockNumber),
@@ -144,6 +146,10 @@ public final class JointSimulator {
     }
 
     var builder: Address { builderKey.address }
+
+    /// The L2 node's `eth_getProof` answers at the slot-end block, by account, with the slots they cover (the state
+    /// there does not change, so a warm simulation asks again only for slots it had not asked for).
+    private var proofCache: [Address: (slots: Set<U256>, proof: UpstreamProof)] = [:]
 
     /// Simulates `bundle` on the handoff's state.
     public func simulate(_ bundle: CrossLayerBundle) -> JointSimulation {
@@ -324,7 +330,15 @@ public final class JointSimulator {
         var stateNodes: [[UInt8]] = []
         var storageNodes: [[UInt8]] = []
         for address in accounts.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) }) {
-            let proof = try l2Fork.base.proofs.proof(address, slots: Array(slots[address] ?? []))
+            let wanted = slots[address] ?? []
+            let proof: UpstreamProof
+            if let cached = proofCache[address], wanted.isSubset(of: cached.slots) {
+                proof = cached.proof
+            } else {
+                let all = wanted.union(proofCache[address]?.slots ?? [])
+                proof = try l2Fork.base.proofs.proof(address, slots: Array(all))
+                proofCache[address] = (all, proof)
+            }
             stateNodes += proof.accountProof
             storageNodes += proof.storageProof
         }

@@ -13,7 +13,7 @@ struct BenchCommand: AsyncParsableCommand {
         discussion: "`lockstep bench ARGUMENTS` runs this executable (found beside `lockstep`) with those arguments.",
         version: LockstepVersion.string,
         subcommands: [Primitives.self, EVMBenchCommand.self, PrecompileBenchCommand.self, BundleBenchCommand.self,
-                      StateBenchCommand.self, L1BenchCommand.self, L2BenchCommand.self]
+                      StateBenchCommand.self, L1BenchCommand.self, L2BenchCommand.self, BuilderBenchCommand.self]
     )
 
     struct Primitives: ParsableCommand {

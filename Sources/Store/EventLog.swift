@@ -92,6 +92,14 @@ public final class EventLog {
         try putPendingStatement.run("storing a pending \(kind) in \(path)")
     }
 
+    /// Stores (or replaces) several pending items in one transaction, in order (a later item with the same key wins):
+    /// one sync to disk for all of them (group commit).
+    public func putPending(batch items: [(key: [UInt8], kind: String, payload: [UInt8], added: Int64)]) throws(StoreError) {
+        try transaction { () throws(StoreError) in
+            for item in items { try putPending(key: item.key, kind: item.kind, payload: item.payload, added: item.added) }
+        }
+    }
+
     public func deletePending(key: [UInt8]) throws(StoreError) {
         try deletePendingStatement.bind(1, bytes: key)
         try deletePendingStatement.run("deleting a pending item in \(path)")

@@ -47,7 +47,7 @@ struct BundleBookTests {
     }
 
     @Test("Replacement and cancellation are per searcher, and every status survives a reopen")
-    func replacementAndDurability() throws {
+    func replacementAndDurability() async throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("builder-\(UUID().uuidString).sqlite").path
         defer { try? FileManager.default.removeItem(atPath: path) }
         let searcher = DevAccounts.addresses[3]
@@ -55,23 +55,23 @@ struct BundleBookTests {
         var book = try BundleBook(log: try EventLog(path: path))
         let first = try Self.parse(Self.object(l2: [Self.raw(2, chainId: Self.l2ChainId, nonce: 0)],
                                                extra: ["replacementUuid": .string(uuid)]))
-        #expect(throws: RPCError.self) { try book.add(first, params: .null, searcher: nil) }  // needs a signer
-        let (firstHash, none) = try book.add(first, params: .null, searcher: searcher)
+        await #expect(throws: RPCError.self) { try await book.add(first, params: .null, searcher: nil) }  // needs a signer
+        let (firstHash, none) = try await book.add(first, params: .null, searcher: searcher)
         #expect(firstHash == first.hash && none == nil)
         let second = try Self.parse(Self.object(l2: [Self.raw(2, chainId: Self.l2ChainId, nonce: 0, value: 2)],
                                                 extra: ["replacementUuid": .string(uuid)]))
-        let (secondHash, replaced) = try book.add(second, params: .null, searcher: searcher)
+        let (secondHash, replaced) = try await book.add(second, params: .null, searcher: searcher)
         #expect(replaced == first.hash && secondHash == second.hash)
-        #expect(throws: RPCError.self) { try book.cancel(uuid: uuid, searcher: DevAccounts.addresses[4]) }
+        await #expect(throws: RPCError.self) { try await book.cancel(uuid: uuid, searcher: DevAccounts.addresses[4]) }
         let anonymous = try Self.parse(Self.object(l2: [Self.raw(5, chainId: Self.l2ChainId, nonce: 0)], block: 3))
 
-        _ = try book.add(anonymous, params: .null, searcher: nil)
-        #expect(try book.expire(l1Head: 3) == 1)
+        _ = try await book.add(anonymous, params: .null, searcher: nil)
+        #expect(try await book.expire(l1Head: 3) == 1)
         book = try BundleBook(log: try EventLog(path: path))
         #expect(book.record(first.hash)?.status == .replaced)
         #expect(book.record(second.hash)?.status == .received)
         #expect(book.record(anonymous.hash)?.status == .notLanded)
-        #expect(try book.cancel(uuid: uuid, searcher: searcher) == second.hash)  // the replacement index was reloaded
+        #expect(try await book.cancel(uuid: uuid, searcher: searcher) == second.hash)  // the replacement index was reloaded
         #expect(book.active().isEmpty)
     }
 }
