@@ -109,17 +109,20 @@ let package = Package(
 
         // The L2 node's own rules on the node core: L2 blocks built with the one block builder (anchor and deposit
         // system calls, rollup header fields), certificates, the L2's JSON-RPC and preconfirmation feed.
+        // The attestation prover (`lockstep prove`) and the client that asks several of them at once.
+        .target(name: "Prover",
+                dependencies: ["Rollup", "Chain", "EVM", "RPCServer", "JSON", "JSONRPCClient", "Primitives"]),
         .target(name: "Sequencer",
-                dependencies: ["Node", "EthRPC", "Rollup", "Chain", "EVM", "State", "Store", "RPCServer", "JSON", "JSONRPCClient", "Primitives"]),
+                dependencies: ["Prover", "Node", "EthRPC", "Rollup", "Chain", "EVM", "State", "Store", "RPCServer", "JSON", "JSONRPCClient", "Primitives"]),
 
         // The cross-layer builder: bundle intake (checked, durable, replaced and cancelled per searcher) and joint
         // simulation on forked L1 and L2 state (the L2's block rules come from Sequencer).
         .target(name: "Builder",
-                dependencies: ["Node", "EthRPC", "Sequencer", "Rollup", "Chain", "EVM", "State", "Store", "RPCServer", "JSON", "JSONRPCClient", "Primitives"]),
+                dependencies: ["Prover", "Node", "EthRPC", "Sequencer", "Rollup", "Chain", "EVM", "State", "Store", "RPCServer", "JSON", "JSONRPCClient", "Primitives"]),
 
         .executableTarget(name: "lockstep",
                           dependencies: [
-                              "Primitives", "EVM", "State", "Store", "JSON", "JSONRPCClient", "StateTestRunner", "Chain", "ChainTestRunner", "Node", "L1Devnet", "Sequencer", "Builder", "RPCServer", "Rollup",
+                              "Primitives", "EVM", "State", "Store", "JSON", "JSONRPCClient", "StateTestRunner", "Chain", "ChainTestRunner", "Node", "L1Devnet", "Sequencer", "Builder", "Prover", "RPCServer", "Rollup",
                               "CCurl", "CGMP",
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                           ]),

@@ -4,6 +4,7 @@ import Foundation
 import JSON
 import Node
 import Primitives
+import Prover
 import Rollup
 import Sequencer
 import State
@@ -108,6 +109,8 @@ public final class JointSimulator {
     public let rollup: Address
     public let builderKey: PrivateKey
     public let attesters: [PrivateKey]
+    /// Attestation provers over HTTP; used instead of `attesters` when set.
+    public let provers: ProverClients?
     /// Whether the Rollup's policy counts an execute proof (then the L1 fork runs the EXECUTE precompile).
     public let executeProof: Bool
     public let domain: RollupDomain
@@ -117,7 +120,8 @@ public final class JointSimulator {
     /// Forks both chains for `handoff`.
     /// - Throws: `NodeError` when either chain cannot be reached or its fork block does not match the handoff.
     public init(handoff: SignedHandoff, l1Url: String, l1ChainId: UInt64, l2Url: String, rollup: Address,
-                builderKey: PrivateKey, attesters: [PrivateKey], executeProof: Bool, slotTime: UInt64) throws {
+                builderKey: PrivateKey, attesters: [PrivateKey], executeProof: Bool, slotTime: UInt64,
+                provers: ProverClients? = nil) throws {
         let target = handoff.handoff.l1TargetBlockNumber
         guard target > 0 else { throw NodeError("the handoff targets L1 block 0") }
         let l1Fork = try UpstreamFork.connect(url: l1Url, blockNumber: target - 1)
@@ -140,6 +144,7 @@ public final class JointSimulator {
         self.rollup = rollup
         self.builderKey = builderKey
         self.attesters = attesters
+        self.provers = provers
         self.executeProof = executeProof
         domain = RollupDomain(l1ChainId: l1ChainId, rollup: rollup)
         l1Timestamp = l1Fork.header.timestamp + slotTime
@@ -245,7 +250,17 @@ public final class JointSimulator {
             throw SimulationFailure(layer: "proofs", hash: nil, reason: "the stateless re-execution does not match the public inputs")
         }
         var proofs: [RollupCalls.Proof] = []
-        if !attesters.isEmpty {
+        if let provers {
+            let request = AttestationRequest(mode: .based, blockData: blockData,
+                                             executeProof: ExecuteCall.executeProof(parent: parent, witness: witness),
+                                             l1BlockNumber: target, l1ParentHash: handoff.handoff.l1ParentHash, submitter: builder)
+            let (proof, signers, failures) = provers.attest(request, expected: inputs.hash, domain: domain)
+            guard signers > 0 else {
+                throw SimulationFailure(layer: "proofs", hash: nil,
+                                        reason: "no attestation prover signed: \(failures.joined(separator: "; "))")
+            }
+            proofs.append(RollupCalls.Proof(system: RollupCalls.Proof.attestationSystem, data: proof))
+        } else if !attesters.isEmpty {
             proofs.append(RollupCalls.Proof(system: RollupCalls.Proof.attestationSystem,
                                             data: RollupCalls.attestationProof(publicInputsHash: inputs.hash, domain: domain,
                                                                                keys: attesters)))

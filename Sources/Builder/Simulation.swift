@@ -4,6 +4,7 @@ import JSON
 import JSONRPCClient
 import Node
 import Primitives
+import Prover
 import RPCServer
 import Rollup
 
@@ -16,9 +17,12 @@ public struct SimulationSettings: Sendable {
     public var attesters: [PrivateKey]
     /// The L1's slot length: L1 block `N` is simulated at its parent's timestamp plus this.
     public var slotTime: UInt64
+    /// Attestation provers over HTTP (`--prover-url`); used instead of `attesters` when set.
+    public var provers: ProverClients?
 
     public init(l1Url: String, l2Url: String, rollup: Address, builderKey: PrivateKey, attesters: [PrivateKey],
-                slotTime: UInt64) {
+                slotTime: UInt64, provers: ProverClients? = nil) {
+        self.provers = provers
         self.l1Url = l1Url
         self.l2Url = l2Url
         self.rollup = rollup
@@ -79,7 +83,8 @@ public final class BundleSimulation: Sendable {
                     slot.simulator = try JointSimulator(handoff: handoff, l1Url: settings.l1Url, l1ChainId: l1ChainId,
                                                         l2Url: settings.l2Url, rollup: settings.rollup,
                                                         builderKey: settings.builderKey, attesters: settings.attesters,
-                                                        executeProof: execute, slotTime: settings.slotTime)
+                                                        executeProof: execute, slotTime: settings.slotTime,
+                                                        provers: settings.provers)
                 } catch {
                     throw RPCError.server("cannot fork the chains for the handoff of L1 block \(handoff.handoff.l1TargetBlockNumber): \(error)")
                 }

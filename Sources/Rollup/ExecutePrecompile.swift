@@ -107,6 +107,29 @@ public struct ExecuteCall: Sendable {
                         dynamic: [self.blockData, Self.executeProof(parent: self.parent, witness: self.witness)])
     }
 
+    /// Decodes an execute proof, `rlp([parentHeader, witness])`.
+    /// - Throws: `L2BlockError` naming what is malformed.
+    public static func decodeProof(_ bytes: [UInt8]) throws(L2BlockError) -> (parent: L2Header, witness: ExecutionWitness) {
+        var reader = RLPReader(bytes)
+        do {
+            var list = try reader.readList()
+            try reader.finish()
+            let parent = try L2Header.decode(from: &list)
+            let witness: ExecutionWitness
+            do {
+                witness = try ExecutionWitness.decode(from: &list)
+            } catch {
+                throw L2BlockError("EXECUTE proof: \(error.description)")
+            }
+            try list.finish()
+            return (parent, witness)
+        } catch let error as L2BlockError {
+            throw error
+        } catch {
+            throw L2BlockError("EXECUTE proof: \(error)")
+        }
+    }
+
     /// Decodes the precompile's input.
     public static func decode(_ input: [UInt8]) throws(L2BlockError) -> ExecuteCall {
         let decoded: (words: [U256], dynamic: [[UInt8]])
@@ -120,24 +143,7 @@ public struct ExecuteCall: Sendable {
         }
         let blockData = decoded.dynamic[0]
         let blocks = try BlockData.decode(blockData)
-        var reader = RLPReader(decoded.dynamic[1])
-        let parent: L2Header
-        let witness: ExecutionWitness
-        do {
-            var list = try reader.readList()
-            try reader.finish()
-            parent = try L2Header.decode(from: &list)
-            do {
-                witness = try ExecutionWitness.decode(from: &list)
-            } catch {
-                throw L2BlockError("EXECUTE proof: \(error.description)")
-            }
-            try list.finish()
-        } catch let error as L2BlockError {
-            throw error
-        } catch {
-            throw L2BlockError("EXECUTE proof: \(error)")
-        }
+        let (parent, witness) = try decodeProof(decoded.dynamic[1])
         return ExecuteCall(l2ChainId: l2ChainId, parentStateRoot: Hash(word: decoded.words[1]), parent: parent,
                            blocks: blocks, blockData: blockData, witness: witness)
     }

@@ -3,6 +3,7 @@ import EVM
 import Foundation
 import Node
 import Primitives
+import Prover
 import Rollup
 import State
 
@@ -104,12 +105,16 @@ public struct RangeProver: Sendable {
     public var attesters: [PrivateKey]
     /// Whether to include the execute proof.
     public var execute: Bool
+    /// Attestation provers over HTTP (`lockstep prove`); used instead of `attesters` when set.
+    public var provers: ProverClients?
 
-    public init(l2ChainId: UInt64, domain: RollupDomain, attesters: [PrivateKey], execute: Bool = true) {
+    public init(l2ChainId: UInt64, domain: RollupDomain, attesters: [PrivateKey], execute: Bool = true,
+                provers: ProverClients? = nil) {
         self.l2ChainId = l2ChainId
         self.domain = domain
         self.attesters = attesters
         self.execute = execute
+        self.provers = provers
     }
 
     /// Re-executes `range` from its witness alone, checks it against the public inputs it implies for
@@ -124,15 +129,24 @@ public struct RangeProver: Sendable {
                                "does not match the settlement's public inputs")
         }
         var proofs: [RollupCalls.Proof] = []
-        if !attesters.isEmpty {
+        let executeProof = ExecuteCall.executeProof(parent: range.parent, witness: range.witness)
+        if let provers {
+            let request = AttestationRequest(mode: .settlement, blockData: range.blockData, executeProof: executeProof,
+                                             l1BlockNumber: inputs.l1BlockNumber, l1ParentHash: inputs.l1ParentHash,
+                                             submitter: submitter)
+            let (proof, signers, failures) = provers.attest(request, expected: inputs.hash, domain: domain)
+            guard signers > 0 else {
+                throw L2BlockError("no attestation prover signed: \(failures.joined(separator: "; "))")
+            }
+            proofs.append(RollupCalls.Proof(system: RollupCalls.Proof.attestationSystem, data: proof))
+        } else if !attesters.isEmpty {
             proofs.append(RollupCalls.Proof(system: RollupCalls.Proof.attestationSystem,
                                             data: RollupCalls.attestationProof(publicInputsHash: inputs.hash, domain: domain,
                                                                                keys: attesters)))
         }
         if execute {
             // Last: a failing EXECUTE consumes the gas forwarded to it (§8.1).
-            proofs.append(RollupCalls.Proof(system: RollupCalls.Proof.executeSystem,
-                                            data: ExecuteCall.executeProof(parent: range.parent, witness: range.witness)))
+            proofs.append(RollupCalls.Proof(system: RollupCalls.Proof.executeSystem, data: executeProof))
         }
         return (inputs, outcome, proofs)
     }

@@ -4,6 +4,7 @@ import Chain
 import Foundation
 import JSONRPCClient
 import Primitives
+import Prover
 import Rollup
 
 /// `lockstep builder`: the cross-layer bundle builder's JSON-RPC service.
@@ -75,7 +76,13 @@ struct BuilderCommand: AsyncParsableCommand {
     @Option(name: .long, parsing: .singleValue, help: ArgumentHelp("An attestation prover's private key, hex (repeatable; dev default: development accounts 7 and 6).", valueName: "key"))
     var attestationKey: [String] = []
 
+    @Option(name: .long, parsing: .singleValue, help: ArgumentHelp("An attestation prover service (lockstep prove), asked instead of local keys (repeatable).", valueName: "url"))
+    var proverUrl: [String] = []
+
     func validate() throws {
+        for url in proverUrl where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            throw ValidationError("--prover-url must be an http:// or https:// URL: \(url)")
+        }
         try service.validate(port: port)
         for (name, url) in [("--l1-url", l1Url), ("--l2-url", l2Url), ("--l1-submit", l1Submit ?? l1Url)] where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
             throw ValidationError("\(name) must be an http:// or https:// URL")
@@ -152,7 +159,8 @@ struct BuilderCommand: AsyncParsableCommand {
             throw CommandFailure("cannot load the bundles of \(service.storage("builder.sqlite")): \(error)")
         }
         let simulation = try BundleSimulation(settings: SimulationSettings(
-            l1Url: l1Url, l2Url: l2Url, rollup: rollupAddress, builderKey: key, attesters: try attesters(), slotTime: slotTime),
+            l1Url: l1Url, l2Url: l2Url, rollup: rollupAddress, builderKey: key, attesters: try attesters(), slotTime: slotTime,
+            provers: proverUrl.isEmpty ? nil : ProverClients(urls: proverUrl)),
             l1ChainId: l1ChainId)
         let builder = BuilderService(l1: l1, l1ChainId: l1ChainId, l2ChainId: l2ChainId, book: book, builder: key.address,
                                      simulation: simulation)

@@ -3,6 +3,7 @@ import Chain
 import Foundation
 import JSONRPCClient
 import Primitives
+import Prover
 import RPCServer
 import Rollup
 import Sequencer
@@ -100,6 +101,9 @@ struct L2Command: AsyncParsableCommand {
     @Option(name: .long, parsing: .singleValue, help: ArgumentHelp("An attestation prover's private key, hex (repeatable; dev default: development accounts 7 and 6).", valueName: "key"))
     var attestationKey: [String] = []
 
+    @Option(name: .long, parsing: .singleValue, help: ArgumentHelp("An attestation prover service (lockstep prove), asked instead of local keys (repeatable).", valueName: "url"))
+    var proverUrl: [String] = []
+
     @Flag(name: .long, help: "Do not settle blocks on L1.")
     var noSettlement = false
 
@@ -107,6 +111,9 @@ struct L2Command: AsyncParsableCommand {
     var settlementInterval = 1.0
 
     func validate() throws {
+        for url in proverUrl where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            throw ValidationError("--prover-url must be an http:// or https:// URL: \(url)")
+        }
         guard blockTime >= 0.05, blockTime <= 3_600 else { throw ValidationError("--block-time must be between 0.05 and 3600 seconds") }
         try service.validate(port: port)
         if sequencerKey != nil && sequencerKeyFile != nil {
@@ -213,7 +220,8 @@ struct L2Command: AsyncParsableCommand {
         }
         let pollInterval = l1PollInterval
         let settler = settles ? Settler(node: node, l1: l1!, submit: JSONRPCClient(url: submitURL!, timeoutMilliseconds: 10_000),
-                                        rollup: rollupAddress, attesters: attesters) : nil
+                                        rollup: rollupAddress, attesters: attesters,
+                                        provers: proverUrl.isEmpty ? nil : ProverClients(urls: proverUrl)) : nil
         let settlementInterval = self.settlementInterval
         try await service.serve(methods: node.methods(), port: port, banner: banner,
                                 onDisconnect: { node.disconnected($0) },

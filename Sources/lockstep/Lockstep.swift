@@ -9,16 +9,16 @@ struct Lockstep: AsyncParsableCommand {
         abstract: "Lockstep: a synchronous-composability block builder for Ethereum rollups.",
         discussion: """
             Implemented so far: the L1 development chain with its JSON-RPC API (l1), the L2 node with sequenced,
-            certified blocks, the slot protocol, settlement and a follower (l2), the builder's bundle intake (builder),
+            certified blocks, the slot protocol, settlement and a follower (l2), the builder with joint simulation and auctions (builder), the attestation prover (prove),
             protocol v1 tools (protocol vectors, protocol execute, protocol scenario),
             transaction tools (tx decode, tx sign), calls against forked state (call), the state-test and
             blockchain-test runners (statetest, blocktest) and benchmarks (bench, which runs the separate
-            lockstep-bench executable). The builder's joint simulation and the prover services are being built (see
-            the README).
+            lockstep-bench executable). The rest of proving and submission and the two-chain harness are being built
+            (see the README).
             """,
         version: LockstepVersion.string,
         subcommands: [VersionCommand.self, TransactionCommand.self, StateTestCommand.self, BlockTestCommand.self, CallCommand.self,
-                      L1Command.self, L2Command.self, BuilderCommand.self, ProtocolCommand.self, BenchForwardingCommand.self]
+                      L1Command.self, L2Command.self, BuilderCommand.self, ProveCommand.self, ProtocolCommand.self, BenchForwardingCommand.self]
     )
 }
 
