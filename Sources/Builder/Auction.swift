@@ -6,6 +6,7 @@ import Node
 import Primitives
 import RPCServer
 import Rollup
+import Synchronization
 
 /// The builder's block for each handoff (`Specs/builder-api.md`, "Merging"): the bundles waiting for its L1 block
 /// are simulated one by one (each `simulated` with its value, or `rejected` with the layer and reason), ordered by
@@ -17,7 +18,10 @@ import Rollup
 public final class Auction: @unchecked Sendable {
     let service: BuilderService
     let simulation: BundleSimulation
-    let submit: JSONRPCClient
+    /// Every L1 endpoint the merged bundle goes to (all at once; one that fails does not stop the others).
+    let submit: [JSONRPCClient]
+    /// Signs `X-Flashbots-Signature` on the bundles sent.
+    let builderKey: PrivateKey
     /// Seconds reserved for proving, and for the bundle to reach the L1 block builder, before the slot starts.
     public var proofBudget: Double = 1.5
     public var relaySlack: Double = 0.5
@@ -27,10 +31,12 @@ public final class Auction: @unchecked Sendable {
     /// What was sent and not yet seen landed or not: the target block, the submission's hash, the merged bundles.
     private var sent: [(block: UInt64, submission: Hash, bundles: [Hash])] = []
 
-    public init(service: BuilderService, simulation: BundleSimulation, submit: JSONRPCClient, slotTime: Double) {
+    public init(service: BuilderService, simulation: BundleSimulation, submit: [JSONRPCClient], builderKey: PrivateKey,
+                slotTime: Double) {
         self.service = service
         self.simulation = simulation
         self.submit = submit
+        self.builderKey = builderKey
         self.slotTime = slotTime
     }
 
@@ -106,20 +112,47 @@ public final class Auction: @unchecked Sendable {
         }
         let transactions = merged.flatMap(\.bundle.l1Before) + [submission] + merged.flatMap(\.bundle.l1After)
         let reverting = merged.flatMap { $0.bundle.revertingTxHashes }
-        let client = submit
         let request: JSONValue = .object([
             "txs": .array(transactions.map { .data($0.networkEncoded) }), "blockNumber": .quantity(target),
             "revertingTxHashes": .array(reverting.map { .string($0.hexString) }),
         ])
-        do {
-            _ = try await offChainThread { try client.call("eth_sendBundle", [request], idempotent: false) }
-        } catch {
-            for entry in merged { try await book.update(entry.record.hash, status: .notLanded, reason: "the L1 refused the bundle: \(error)") }
-            return "L1 block \(target): the L1 refused the merged bundle: \(error)"
+        let (clients, key) = (submit, builderKey)
+        let outcomes = try await offChainThread { () -> [String?] in
+            let results = Mutex<[Int: String?]>([:])
+            DispatchQueue.concurrentPerform(iterations: clients.count) { index in
+                var failure: String?
+                do {
+                    _ = try clients[index].call("eth_sendBundle", [request], idempotent: false,
+                                                headersForBody: { body in ["X-Flashbots-Signature": Self.flashbotsSignature(body, key: key)] })
+                } catch {
+                    failure = "\(clients[index].url): \(error)"
+                }
+                results.withLock { $0[index] = failure }
+            }
+            let table = results.withLock { $0 }
+            return (0..<clients.count).map { table[$0] ?? nil }
+        }
+        let failures = outcomes.compactMap { $0 }
+        guard failures.count < clients.count else {
+            for entry in merged {
+                try await book.update(entry.record.hash, status: .notLanded, reason: "every L1 endpoint refused the bundle: \(failures.joined(separator: "; "))")
+            }
+            return "L1 block \(target): every L1 endpoint refused the merged bundle: \(failures.joined(separator: "; "))"
         }
         for entry in merged { try await book.update(entry.record.hash, status: .submitted, value: nil) }
         sent.append((target, submission.hash, merged.map(\.record.hash)))
-        return "L1 block \(target): sent \(merged.count) bundle(s) of \(records.count), value \(best.value) wei, based block \(best.basedBlock?.number ?? 0)"
+        let refusals = failures.isEmpty ? "" : "; \(failures.count) endpoint(s) failed: \(failures.joined(separator: "; "))"
+        return "L1 block \(target): sent \(merged.count) bundle(s) of \(records.count), value \(best.value) wei, " +
+            "based block \(best.basedBlock?.number ?? 0), to \(clients.count - failures.count) endpoint(s)\(refusals)"
+    }
+
+    /// `address:0x<signature>`: the EIP-191 signature of the body's keccak in hex, as Flashbots relays take it.
+    static func flashbotsSignature(_ body: [UInt8], key: PrivateKey) -> String {
+        let message = Array(Keccak256.hash(body).hexString.utf8)
+        let digest = Keccak256.hash(Array("\u{19}Ethereum Signed Message:\n\(message.count)".utf8) + message)
+        let signature = key.sign(hash: digest)
+        let bytes = signature.r.bigEndianBytes + signature.s.bigEndianBytes + [27 + signature.yParity]
+        return "\(key.address.hexString):\(Hex.encode(bytes))"
     }
 
     /// The bundles of `bundles` as one: their legs concatenated in order, their allowed reverts together.

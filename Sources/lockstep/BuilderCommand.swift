@@ -36,8 +36,9 @@ struct BuilderCommand: AsyncParsableCommand {
             For each handoff the builder auctions the bundles sent for its L1 block: each is simulated alone
             ("simulated" with its value, or "rejected" with the layer and reason), then they are merged greedily by
             value, each re-simulated on top of those merged before and kept only if everything still succeeds and
-            the value does not drop; the merged L1 bundle [l1Before…, submitBased, l1After…] goes to --l1-submit
-            (default --l1-url) as one eth_sendBundle for that block, unless proving would end later than the slot
+            the value does not drop; the merged L1 bundle [l1Before…, submitBased, l1After…] goes to every --l1-submit
+            endpoint at once (default --l1-url) as one eth_sendBundle for that block, signed with
+            X-Flashbots-Signature by the builder key (an endpoint that fails is reported, not fatal), unless proving would end later than the slot
             start minus 0.5 s. Statuses: selected, submitted, then landed or notLanded once the block exists.
             """)
 
@@ -67,8 +68,8 @@ struct BuilderCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds between polls of the L1 head.")
     var l1PollInterval = 0.5
 
-    @Option(name: .long, help: ArgumentHelp("Send the merged L1 bundles (eth_sendBundle) here (default: --l1-url).", valueName: "url"))
-    var l1Submit: String?
+    @Option(name: .long, parsing: .singleValue, help: ArgumentHelp("Send the merged L1 bundles (eth_sendBundle, signed with X-Flashbots-Signature) here; repeatable, all at once (default: --l1-url).", valueName: "url"))
+    var l1Submit: [String] = []
 
     @Option(name: .long, help: "The L1's slot length in seconds (block N is simulated at its parent's time plus this).")
     var slotTime: UInt64 = 12
@@ -84,7 +85,7 @@ struct BuilderCommand: AsyncParsableCommand {
             throw ValidationError("--prover-url must be an http:// or https:// URL: \(url)")
         }
         try service.validate(port: port)
-        for (name, url) in [("--l1-url", l1Url), ("--l2-url", l2Url), ("--l1-submit", l1Submit ?? l1Url)] where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+        for (name, url) in [("--l1-url", l1Url), ("--l2-url", l2Url)] + l1Submit.map { ("--l1-submit", $0) } where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
             throw ValidationError("\(name) must be an http:// or https:// URL")
         }
         if builderKey != nil && builderKeyFile != nil { throw ValidationError("--builder-key and --builder-key-file exclude each other") }
@@ -166,7 +167,8 @@ struct BuilderCommand: AsyncParsableCommand {
                                      simulation: simulation)
         try? await builder.refreshHead()
         let auction = Auction(service: builder, simulation: simulation,
-                              submit: JSONRPCClient(url: l1Submit ?? l1Url, timeoutMilliseconds: 10_000), slotTime: Double(slotTime))
+                              submit: (l1Submit.isEmpty ? [l1Url] : l1Submit).map { JSONRPCClient(url: $0, timeoutMilliseconds: 2_000) },
+                              builderKey: key, slotTime: Double(slotTime))
         let (storage, l1Url, l2Url, interval) = (service.storage("builder.sqlite"), self.l1Url, self.l2Url, l1PollInterval)
         let banner: @Sendable (Int) async -> [String] = { _ in
             ["lockstep builder \(LockstepVersion.string)",

@@ -20,12 +20,12 @@ class ServiceNode:
 
     service = None
 
-    def __init__(self, *args, data_dir=None):
+    def __init__(self, *args, data_dir=None, quiet=True):
         self.data_dir = data_dir
         command = [binary(), self.service, "--port", "0", *args]
         if data_dir:
             command += ["--data-dir", data_dir]
-        env = dict(os.environ, LOCKSTEP_QUIET="1")
+        env = dict(os.environ, LOCKSTEP_QUIET="1") if quiet else dict(os.environ)
         self.process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
                                         stdin=subprocess.DEVNULL)
         self.output = []

@@ -41,7 +41,9 @@ def harness():
         l1 = Web3(Web3.HTTPProvider(l1_node.url, request_kwargs={"timeout": 30}))
         l2 = Web3(Web3.HTTPProvider(l2_node.url, request_kwargs={"timeout": 30}))
         rollup = deploy(l1, l2)
-        builder = BuilderNode("--dev", "--l1-url", l1_node.url, "--l2-url", l2_node.url, "--slot-time", "4")
+        # Two submission endpoints, one of them unreachable: the bundle still goes to the other.
+        builder = BuilderNode("--dev", "--l1-url", l1_node.url, "--l2-url", l2_node.url, "--slot-time", "4",
+                              "--l1-submit", "http://127.0.0.1:9", "--l1-submit", l1_node.url, quiet=False)
         yield l1, l2, rollup, builder
     finally:
         for node in (builder, l2_node, l1_node):
@@ -151,3 +153,5 @@ def test_of_two_conflicting_bundles_the_higher_value_one_lands(harness):
     receipt = l2.eth.get_transaction_receipt(keccak(bytes.fromhex(high[2:])))
     block = l2.provider.make_request("eth_getBlockByNumber", [hex(receipt["blockNumber"]), False])["result"]
     assert block["kind"] == "based" and int(block["l1AnchorNumber"], 16) == target - 1
+    # The builder's log reports the unreachable endpoint and the one that took the bundle.
+    assert any("to 1 endpoint(s); 1 endpoint(s) failed: http://127.0.0.1:9" in line for line in builder.output), "".join(builder.output)
