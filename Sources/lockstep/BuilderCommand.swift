@@ -96,42 +96,11 @@ struct BuilderCommand: AsyncParsableCommand {
     }
 
     /// The attestation provers' keys: the options', or development accounts 7 and 6 in dev mode.
-    func attesters() throws -> [PrivateKey] {
-        if attestationKey.isEmpty { return dev ? [7, 6].map { DevAccounts.privateKeys[$0] } : [] }
-        return try attestationKey.enumerated().map { index, text in
-            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard let key = try? PrivateKey(hex: trimmed.hasPrefix("0x") ? trimmed : "0x" + trimmed) else {
-                throw ValidationError("--attestation-key number \(index + 1) is not a valid secp256k1 private key")
-            }
-            return key
-        }
-    }
+    func attesters() throws -> [PrivateKey] { try KeySource.attesters(attestationKey, dev: dev) }
 
-    /// The key from the option, the file or $LOCKSTEP_BUILDER_KEY; development account 8 in dev mode.
     func resolveKey() throws -> PrivateKey {
-        var text: String?
-        var source = ""
-        if let builderKey {
-            (text, source) = (builderKey, "--builder-key")
-        } else if let builderKeyFile {
-            do {
-                text = try String(contentsOfFile: builderKeyFile, encoding: .utf8)
-            } catch {
-                throw ValidationError("cannot read --builder-key-file \(builderKeyFile): \(error.localizedDescription)")
-            }
-            source = "--builder-key-file"
-        } else if let environment = ProcessInfo.processInfo.environment["LOCKSTEP_BUILDER_KEY"] {
-            (text, source) = (environment, "$LOCKSTEP_BUILDER_KEY")
-        }
-        guard let text else {
-            guard dev else { throw ValidationError("a builder key is required without --dev (--builder-key, --builder-key-file or $LOCKSTEP_BUILDER_KEY)") }
-            return DevAccounts.privateKeys[8]
-        }
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let key = try? PrivateKey(hex: trimmed.hasPrefix("0x") ? trimmed : "0x" + trimmed) else {
-            throw ValidationError("\(source) is not a valid secp256k1 private key (32 bytes of hex)")  // never echoed
-        }
-        return key
+        try KeySource(option: "--builder-key", fileOption: "--builder-key-file", variable: "LOCKSTEP_BUILDER_KEY",
+                      role: "builder").resolve(value: builderKey, file: builderKeyFile, dev: dev, devKey: DevAccounts.privateKeys[8])
     }
 
     func run() async throws {

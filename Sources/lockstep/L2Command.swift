@@ -139,44 +139,12 @@ struct L2Command: AsyncParsableCommand {
     }
 
     /// The attestation provers' keys: the options', or development accounts 7 and 6 in dev mode.
-    func attesters() throws -> [PrivateKey] {
-        if attestationKey.isEmpty { return dev ? [7, 6].map { DevAccounts.privateKeys[$0] } : [] }
-        return try attestationKey.enumerated().map { index, text in
-            let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-            guard let key = try? PrivateKey(hex: trimmed.hasPrefix("0x") ? trimmed : "0x" + trimmed) else {
-                throw ValidationError("--attestation-key number \(index + 1) is not a valid secp256k1 private key")
-            }
-            return key
-        }
-    }
+    func attesters() throws -> [PrivateKey] { try KeySource.attesters(attestationKey, dev: dev) }
 
-    /// The key from the option, the file or the environment; the development sequencer key in dev mode.
     func resolveKey() throws -> PrivateKey {
-        var text: String?
-        var source = ""
-        if let sequencerKey {
-            (text, source) = (sequencerKey, "--sequencer-key")
-        } else if let sequencerKeyFile {
-            do {
-                text = try String(contentsOfFile: sequencerKeyFile, encoding: .utf8)
-            } catch {
-                throw ValidationError("cannot read --sequencer-key-file \(sequencerKeyFile): \(error.localizedDescription)")
-            }
-            source = "--sequencer-key-file"
-        } else if let environment = ProcessInfo.processInfo.environment["LOCKSTEP_SEQUENCER_KEY"] {
-            (text, source) = (environment, "$LOCKSTEP_SEQUENCER_KEY")
-        }
-        guard let text else {
-            guard dev else { throw ValidationError("a sequencer key is required without --dev (--sequencer-key, --sequencer-key-file or $LOCKSTEP_SEQUENCER_KEY)") }
-            return DevAccounts.privateKeys[9]
-        }
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        do {
-            return try PrivateKey(hex: trimmed.hasPrefix("0x") ? trimmed : "0x" + trimmed)
-        } catch {
-            // The key itself is never echoed.
-            throw ValidationError("\(source) is not a valid secp256k1 private key (32 bytes of hex)")
-        }
+        try KeySource(option: "--sequencer-key", fileOption: "--sequencer-key-file", variable: "LOCKSTEP_SEQUENCER_KEY",
+                      role: "sequencer").resolve(value: sequencerKey, file: sequencerKeyFile, dev: dev,
+                                                 devKey: DevAccounts.privateKeys[9])
     }
 
     func run() async throws {

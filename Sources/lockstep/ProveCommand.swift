@@ -55,29 +55,8 @@ struct ProveCommand: AsyncParsableCommand {
     }
 
     func resolveKey() throws -> PrivateKey {
-        var text: String?
-        var source = ""
-        if let key {
-            (text, source) = (key, "--key")
-        } else if let keyFile {
-            do {
-                text = try String(contentsOfFile: keyFile, encoding: .utf8)
-            } catch {
-                throw ValidationError("cannot read --key-file \(keyFile): \(error.localizedDescription)")
-            }
-            source = "--key-file"
-        } else if let environment = ProcessInfo.processInfo.environment["LOCKSTEP_PROVER_KEY"] {
-            (text, source) = (environment, "$LOCKSTEP_PROVER_KEY")
-        }
-        guard let text else {
-            guard dev else { throw ValidationError("a prover key is required without --dev (--key, --key-file or $LOCKSTEP_PROVER_KEY)") }
-            return DevAccounts.privateKeys[7]
-        }
-        let trimmed = text.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard let key = try? PrivateKey(hex: trimmed.hasPrefix("0x") ? trimmed : "0x" + trimmed) else {
-            throw ValidationError("\(source) is not a valid secp256k1 private key (32 bytes of hex)")  // never echoed
-        }
-        return key
+        try KeySource(option: "--key", fileOption: "--key-file", variable: "LOCKSTEP_PROVER_KEY", role: "prover")
+            .resolve(value: key, file: keyFile, dev: dev, devKey: DevAccounts.privateKeys[7])
     }
 
     func run() async throws {
