@@ -2,8 +2,9 @@
 SWIFT ?= swift
 VENV := .venv
 LOCKSTEP := .build/release/lockstep
-# Arguments for `make run`; the default starts the L1 devnet (lockstep l1 --help lists its options).
-ARGS ?= l1 --slot-time 2 --data-dir .lockstep-data
+# Arguments for `make run`; the default starts the whole two-chain harness, kept in .lockstep-data
+# (lockstep devnet --help lists its options; `make run ARGS="devnet --slot-time 12"` changes them).
+ARGS ?= devnet --data-dir .lockstep-data
 
 .PHONY: deps build run test test-swift test-interop bench clean
 
@@ -14,7 +15,7 @@ deps:
 build: deps
 	$(SWIFT) build -c release
 
-# Starts the main job: for now the L1 devnet on http://127.0.0.1:8545 (the sequencer and builder come next).
+# Starts the main job: the two-chain devnet (L1 :8545, L2 :9545, builder :9555, provers :9565-9566); Ctrl-C stops it.
 run: build
 	$(LOCKSTEP) $(ARGS)
 

@@ -35,6 +35,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
+        // Hummingbird logs through it already; named here to quiet embedded servers.
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
     ],
     targets: [
         // C libraries: thin system-library targets, with shims where Swift cannot call the C API directly.
@@ -83,6 +85,7 @@ let package = Package(
                     .product(name: "Hummingbird", package: "hummingbird"),
                     .product(name: "HummingbirdWebSocket", package: "hummingbird-websocket"),
                     .product(name: "NIOCore", package: "swift-nio"),
+                    .product(name: "Logging", package: "swift-log"),
                 ]),
 
         // execution-spec-tests and ethereum/tests blockchain-test runner.
@@ -120,9 +123,14 @@ let package = Package(
         .target(name: "Builder",
                 dependencies: ["Prover", "Node", "EthRPC", "Sequencer", "Rollup", "Chain", "EVM", "State", "Store", "RPCServer", "JSON", "JSONRPCClient", "Primitives"]),
 
+        // The two-chain harness (`lockstep devnet`): both geneses with the contracts deployed, and what the harness
+        // tells scripts (devnet.json, lockstep_devnetInfo).
+        .target(name: "Devnet",
+                dependencies: ["L1Devnet", "Node", "Rollup", "Chain", "EVM", "State", "JSON", "JSONRPCClient", "Primitives"]),
+
         .executableTarget(name: "lockstep",
                           dependencies: [
-                              "Primitives", "EVM", "State", "Store", "JSON", "JSONRPCClient", "StateTestRunner", "Chain", "ChainTestRunner", "Node", "L1Devnet", "Sequencer", "Builder", "Prover", "RPCServer", "Rollup",
+                              "Primitives", "EVM", "State", "Store", "JSON", "JSONRPCClient", "StateTestRunner", "Chain", "ChainTestRunner", "Node", "L1Devnet", "Sequencer", "Builder", "Prover", "RPCServer", "Rollup", "Devnet",
                               "CCurl", "CGMP",
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                           ]),

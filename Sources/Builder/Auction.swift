@@ -48,9 +48,11 @@ public final class Auction: @unchecked Sendable {
         guard let handoff = try await simulation.currentHandoff() else { return lines }
         let target = handoff.handoff.l1TargetBlockNumber
         guard target > auctioned, let head = service.l1Head, target == head + 1 else { return lines }
-        auctioned = target
+        // The auction runs once per handoff, at the first round that has bundles for it: a bundle sent just after
+        // the handoff still makes it while the cutoff allows.
         let waiting = book.active().filter { $0.targetBlock == target }
         guard !waiting.isEmpty else { return lines }
+        auctioned = target
         if let line = try await auction(target: target, records: waiting) { lines.append(line) }
         return lines
     }

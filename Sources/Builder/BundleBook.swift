@@ -360,4 +360,9 @@ public final class BundleBook: Sendable {
     public func active() -> [BundleRecord] {
         state.withLock { $0.records.values.filter { $0.status.isActive }.sorted { $0.receivedAt < $1.receivedAt } }
     }
+
+    /// How many bundles the book holds in each status.
+    public func counts() -> [BundleStatus: Int] {
+        state.withLock { state in state.records.values.reduce(into: [:]) { $0[$1.status, default: 0] += 1 } }
+    }
 }

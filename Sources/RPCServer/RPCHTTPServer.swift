@@ -1,6 +1,7 @@
 import Hummingbird
 import HummingbirdWebSocket
 import JSON
+import Logging
 import NIOCore
 import Synchronization
 
@@ -10,11 +11,15 @@ public struct RPCServerConfiguration: Sendable {
     /// 0 picks a free port (reported to `onRunning`).
     public var port: Int
     public var limits: RPCLimits
+    /// Keep the HTTP server's own messages (listening, shutdown) out of the output: for servers embedded in a
+    /// command that prints its own account of them (`lockstep devnet`, `lockstep demo`).
+    public var quiet: Bool
 
-    public init(host: String = "127.0.0.1", port: Int = 8545, limits: RPCLimits = RPCLimits()) {
+    public init(host: String = "127.0.0.1", port: Int = 8545, limits: RPCLimits = RPCLimits(), quiet: Bool = false) {
         self.host = host
         self.port = port
         self.limits = limits
+        self.quiet = quiet
     }
 }
 
@@ -117,7 +122,12 @@ public enum RPCHTTPServer {
             },
             configuration: .init(address: .hostname(configuration.host, port: configuration.port),
                                  serverName: "lockstep"),
-            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.port) }
+            onServerRunning: { channel in await onRunning(channel.localAddress?.port ?? configuration.port) },
+            logger: configuration.quiet ? {
+                var logger = Logger(label: "lockstep")
+                logger.logLevel = .critical
+                return logger
+            }() : nil
         )
     }
 

@@ -40,6 +40,8 @@ public final class SequencerChain {
     /// Why the chain stopped making blocks (an accepted based block that does not re-execute here, a reorg too
     /// deep to follow): derivation from L1 wins, so the sequencer stops rather than build a conflicting chain.
     public private(set) var halted: String?
+    /// How many based blocks this chain has adopted since it was opened (the harness's health line).
+    public private(set) var basedAdopted = 0
 
     /// A follower derives the chain from L1 alone (§10): it applies `Settled` ranges and adopts based blocks, and
     /// makes no block of its own.
@@ -208,6 +210,7 @@ public final class SequencerChain {
             ledger.record(block: block.number, deposits: event.block.deposits, l2ChainId: l2ChainId)
             pendingDeposits.removeAll { ids.contains($0.deposit.id(l2ChainId: l2ChainId)) }
             adopted.append(block)
+            basedAdopted += 1
             dropped += stale
         }
         return adopted

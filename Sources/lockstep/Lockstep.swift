@@ -18,7 +18,7 @@ struct Lockstep: AsyncParsableCommand {
             """,
         version: LockstepVersion.string,
         subcommands: [VersionCommand.self, TransactionCommand.self, StateTestCommand.self, BlockTestCommand.self, CallCommand.self,
-                      L1Command.self, L2Command.self, BuilderCommand.self, ProveCommand.self, ProtocolCommand.self, BenchForwardingCommand.self]
+                      DevnetCommand.self, DemoCommand.self, L1Command.self, L2Command.self, BuilderCommand.self, ProveCommand.self, ProtocolCommand.self, BenchForwardingCommand.self]
     )
 }
 
