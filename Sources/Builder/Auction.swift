@@ -25,6 +25,8 @@ public final class Auction: @unchecked Sendable {
     /// Seconds reserved for proving, and for the bundle to reach the L1 block builder, before the slot starts.
     public var proofBudget: Double = 1.5
     public var relaySlack: Double = 0.5
+    /// The percentage of a merged block's value bid to the L1 proposer (the submission's priority fee).
+    public var bidPercent = 50
     let slotTime: Double
     /// The L1 block of the last handoff auctioned.
     private var auctioned: UInt64 = 0
@@ -102,7 +104,11 @@ public final class Auction: @unchecked Sendable {
                                 reason: "not merged into the block for L1 block \(target): \(why)")
             }
         }
-        guard let best, let submission = best.submissionTransaction, !merged.isEmpty else { return nil }
+        guard let best, let simulated = best.submissionTransaction, !merged.isEmpty else { return nil }
+        // The bid: a share of the block's value paid to the L1 proposer through the submission's priority fee, so that
+        // an L1 builder ranking bundles by what they pay it takes the most valuable based block of competing builders.
+        let submission = Self.bidding(simulated, bid: best.value / U256(100) &* U256(UInt64(bidPercent)),
+                                      gasUsed: best.submission?.gasUsed ?? simulated.gasLimit, key: builderKey)
         for entry in merged { try await book.update(entry.record.hash, status: .selected, reason: "selected for L1 block \(target)") }
 
         // No bundle after slotStart(N) − relaySlack.
@@ -146,6 +152,17 @@ public final class Auction: @unchecked Sendable {
         let refusals = failures.isEmpty ? "" : "; \(failures.count) endpoint(s) failed: \(failures.joined(separator: "; "))"
         return "L1 block \(target): sent \(merged.count) bundle(s) of \(records.count), value \(best.value) wei, " +
             "based block \(best.basedBlock?.number ?? 0), to \(clients.count - failures.count) endpoint(s)\(refusals)"
+    }
+
+    /// `submission` re-signed to pay `bid` wei to the L1 block's coinbase as priority fee over `gasUsed` gas (the fee
+    /// changes no state the simulation depended on: only the builder's and the coinbase's balances).
+    static func bidding(_ submission: Transaction, bid: U256, gasUsed: UInt64, key: PrivateKey) -> Transaction {
+        guard bid > .zero, gasUsed > 0 else { return submission }
+        let tip = bid / U256(gasUsed)
+        var transaction = submission
+        transaction.maxPriorityFeePerGas = tip
+        transaction.maxFeePerGas = submission.maxFeePerGas &+ tip
+        return transaction.signed(with: key)
     }
 
     /// `address:0x<signature>`: the EIP-191 signature of the body's keccak in hex, as Flashbots relays take it.

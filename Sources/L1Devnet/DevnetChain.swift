@@ -89,14 +89,26 @@ public final class DevnetChain {
 
     // MARK: Mining
 
-    /// Builds, logs and appends the next block: the bundles for it first (each all or nothing, in order, within
-    /// its time window), then pool transactions by tip. Pool transactions that cannot be included are dropped.
+    /// Builds, logs and appends the next block: the bundles for it first (each all or nothing, the best-paying
+    /// first, within its time window), then pool transactions by tip. Pool transactions that cannot be included are dropped.
     @discardableResult
     public func mine(timestamp: UInt64? = nil) throws -> ChainBlock {
         let attributes = node.nextAttributes(timestamp: timestamp)
         let number = node.head.number + 1
         let queued = bundles[number] ?? []
-        let groups = queued.filter { $0.admits(timestamp: attributes.timestamp) }.map(\.group)
+        // As an L1 block builder would: the bundles that pay the coinbase most go first (each simulated alone on the
+        // head; arrival order between equals). A bundle that conflicts with one taken before it then fails and is left
+        // out whole.
+        let admitted = queued.filter { $0.admits(timestamp: attributes.timestamp) }
+        var payments: [U256] = []
+        for bundle in admitted {
+            let simulated = try? simulate(bundle: bundle, timestamp: attributes.timestamp, coinbase: attributes.coinbase)
+            payments.append(simulated?.coinbaseDiff ?? .zero)
+        }
+        let order = admitted.indices.sorted { a, b in
+            payments[a] > payments[b] || (payments[a] == payments[b] && a < b)
+        }
+        let groups = order.map { admitted[$0].group }
         let (block, _) = try node.produce(attributes: attributes, prefix: ForcedPrefix(groups: groups),
                                           settling: queued.map(Self.key))
         bundles = bundles.filter { $0.key > number }
