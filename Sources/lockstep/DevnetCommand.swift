@@ -73,7 +73,7 @@ struct DevnetCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print every component's routine messages (each block), not only the health line and events.")
     var verbose = false
 
-    @Flag(name: .long, help: "Print nothing once started (devnet.json and lockstep_devnetInfo still tell where everything is).")
+    @Flag(name: .long, help: "Print nothing, not even the banner (devnet.json and lockstep_devnetInfo still tell where everything is).")
     var quiet = false
 
     @Option(name: .long, help: "Largest request accepted, in bytes.")
