@@ -144,13 +144,13 @@ public final class DemoScenario {
 
     /// Runs `kind` and prints its timeline.
     /// - Returns: whether everything that should have happened did (and, for the failing scenario, that nothing landed).
-    public func run(_ kind: Kind, slotTime: Double) async throws -> Bool {
+    public func run(_ kind: Kind, slotTime: Double, attempt: Int = 1) async throws -> Bool {
         let me = self.searcher.address
         let e = self.endpoints
-        self.print(kind == .swap
+        if attempt == 1 { self.print(kind == .swap
                    ? "Scenario: deposit → L2 swap → withdrawal → L1 post-assertion, one cross-layer bundle in one L1 block"
-                   : "Scenario: the same bundle with a post-assertion that cannot hold; nothing may land on either layer")
-        self.print("  searcher \(me), builder \(e.builderAddress)")
+                   : "Scenario: the same bundle with a post-assertion that cannot hold; nothing may land on either layer") }
+        self.print("  searcher \(me), builder \(e.builderAddress)\(attempt > 1 ? " (attempt \(attempt))" : "")")
         let before = try await balances()
         self.print("  before   " + Self.describe(before))
 
@@ -219,6 +219,12 @@ public final class DemoScenario {
             final = status
             if ["landed", "notLanded", "rejected", "cancelled", "replaced"].contains(seen.last ?? "") { break }
             try await Task.sleep(nanoseconds: 100_000_000)
+        }
+        // A slot the builder could not use (the handoff came too late to prove, say) lands nothing: try the next one.
+        if kind == .swap, seen.last == "notLanded", attempt < 3 {
+            self.print("  retry    the bundle missed L1 block \(target); sending it for a later slot")
+            try await self.waitForL1(block: target, timeout: slotTime * 3)
+            return try await self.run(kind, slotTime: slotTime, attempt: attempt + 1)
         }
         // The target block exists by now for a bundle that was sent; wait for it in any case, then for the L2.
         try await self.waitForL1(block: target, timeout: slotTime * 3)

@@ -49,6 +49,7 @@ public struct DevnetInfo: Sendable {
 
     /// The JSON document (`devnet.json`, `lockstep_devnetInfo`).
     public var json: JSONValue {
+        let c = self.harness.contracts
         let services: ([Service]) -> JSONValue = { list in
             .array(list.map { .object(["url": .string($0.url), "address": .string($0.address.checksummed)]) })
         }
@@ -58,7 +59,8 @@ public struct DevnetInfo: Sendable {
         })
         return .object([
             "l1": .object(["url": .string(self.l1Url), "ws": .string(Self.ws(self.l1Url)),
-                           "chainId": .number(JSONNumber(self.harness.l1ChainId)), "executePrecompile": .bool(true)]),
+                           "chainId": .number(JSONNumber(self.harness.l1ChainId)),
+                           "executePrecompile": .bool(c.executeVerifier != nil), "builtIn": .bool(self.harness.l1 != nil)]),
             "l2": .object(["url": .string(self.l2Url), "ws": .string(Self.ws(self.l2Url)),
                            "chainId": .number(JSONNumber(self.harness.l2ChainId)),
                            "genesisHash": .string(self.harness.l2GenesisHash.description)]),
@@ -68,18 +70,18 @@ public struct DevnetInfo: Sendable {
             "timing": .object(["slotTime": .number(JSONNumber(self.slotTime) ?? JSONNumber(0)),
                                "l2BlockTime": .number(JSONNumber(self.l2BlockTime) ?? JSONNumber(0)),
                                "basedWindow": .number(JSONNumber(self.basedWindow) ?? JSONNumber(0))]),
-            "policy": .object(["threshold": .number(JSONNumber(2)), "verifiers": .array([
-                .string("AttestationVerifier (2 of \(Harness.signers.map(\.checksummed).joined(separator: ", ")))"),
-                .string("ExecuteVerifier (the EXECUTE precompile at 0x0101)")])]),
+            "policy": .object(["threshold": .number(JSONNumber(c.policy.threshold)), "verifiers": .array([
+                .string("AttestationVerifier (2 of \(Harness.signers.map(\.checksummed).joined(separator: ", ")))")]
+                + (c.executeVerifier == nil ? [] : [.string("ExecuteVerifier (the EXECUTE precompile at 0x0101)")]))]),
             "contracts": .object([
                 "l1": .object([
-                    "rollup": .string(Harness.rollup.checksummed),
-                    "attestationVerifier": .string(Harness.attestationVerifier.checksummed),
-                    "executeVerifier": .string(Harness.executeVerifier.checksummed),
-                    "token": .string(Harness.l1Token.checksummed),
-                    "vault": .string(Harness.vault.checksummed),
-                    "amm": .string(Harness.l1Pool.checksummed),
-                    "assertions": .string(Harness.l1Assertions.checksummed),
+                    "rollup": .string(c.rollup.checksummed),
+                    "attestationVerifier": .string(c.attestationVerifier.checksummed),
+                    "executeVerifier": c.executeVerifier.map { .string($0.checksummed) } ?? .null,
+                    "token": .string(c.token.checksummed),
+                    "vault": .string(c.vault.checksummed),
+                    "amm": .string(c.pool.checksummed),
+                    "assertions": .string(c.assertions.checksummed),
                 ]),
                 "l2": .object([
                     "messenger": .string(RollupProtocol.messengerAddress.checksummed),

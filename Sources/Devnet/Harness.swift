@@ -6,6 +6,50 @@ import Primitives
 import Rollup
 import State
 
+/// Where the harness's L1 contracts are: deployed by `deployer` from nonce `firstNonce` on, in this order:
+/// `AttestationVerifier`, `ExecuteVerifier` (only when the L1 has the EXECUTE precompile), `Rollup`, `DemoToken`,
+/// `TokenVault`, `ConstantProductAMM`, `Assertions`.
+public struct L1Contracts: Sendable, Equatable {
+    public var deployer: Address
+    public var firstNonce: UInt64
+    public var attestationVerifier: Address
+    public var executeVerifier: Address?
+    public var rollup: Address
+    public var token: Address
+    public var vault: Address
+    public var pool: Address
+    public var assertions: Address
+
+    public init(deployer: Address, firstNonce: UInt64, execute: Bool) {
+        self.deployer = deployer
+        self.firstNonce = firstNonce
+        var nonce = firstNonce
+        func next() -> Address {
+            defer { nonce += 1 }
+            return Address.contractAddress(sender: deployer, nonce: nonce)
+        }
+        self.attestationVerifier = next()
+        self.executeVerifier = execute ? next() : nil
+        self.rollup = next()
+        self.token = next()
+        self.vault = next()
+        self.pool = next()
+        self.assertions = next()
+    }
+
+    /// The deployer's nonce after the deployments (the calls that follow them start here).
+    public var nonceAfterDeployments: UInt64 { firstNonce + (executeVerifier == nil ? 6 : 7) }
+
+    /// The verifiers the Rollup is built with and its threshold: 2 of attestation and EXECUTE, or the attestation alone.
+    public var policy: (verifiers: [Address], threshold: UInt64) {
+        if let executeVerifier { return ([attestationVerifier, executeVerifier, .zero], 2) }
+        return ([attestationVerifier, .zero, .zero], 1)
+    }
+
+    /// The built-in L1's: development account 0 from nonce 0, with EXECUTE.
+    public static let builtIn = L1Contracts(deployer: DevAccounts.addresses[0], firstNonce: 0, execute: true)
+}
+
 /// The two-chain harness's genesis (`lockstep devnet`): both chains start with every contract deployed and the
 /// development accounts funded, so the first slot can already carry a cross-layer bundle.
 ///
@@ -36,14 +80,6 @@ public struct Harness: Sendable {
     public static let poolTokens = U256(200_000) &* ether
     public static let tokenSupply = U256(1_000_000) &* ether
 
-    // L1 contracts, by the deployer's nonce.
-    public static let attestationVerifier = Address.contractAddress(sender: deployer, nonce: 0)
-    public static let executeVerifier = Address.contractAddress(sender: deployer, nonce: 1)
-    public static let rollup = Address.contractAddress(sender: deployer, nonce: 2)
-    public static let l1Token = Address.contractAddress(sender: deployer, nonce: 3)
-    public static let vault = Address.contractAddress(sender: deployer, nonce: 4)
-    public static let l1Pool = Address.contractAddress(sender: deployer, nonce: 5)
-    public static let l1Assertions = Address.contractAddress(sender: deployer, nonce: 6)
     // L2 contracts.
     public static let l2Token = Address.contractAddress(sender: deployer, nonce: 0)
     public static let l2Pool = Address.contractAddress(sender: deployer, nonce: 1)
@@ -51,7 +87,10 @@ public struct Harness: Sendable {
 
     public let l1ChainId: UInt64
     public let l2ChainId: UInt64
-    public let l1: Genesis
+    /// The L1 contracts' addresses (the built-in L1's, or those deployed on an external L1).
+    public let contracts: L1Contracts
+    /// The built-in L1's genesis with every contract deployed; nil for an external L1 (`deploy(on:)` deploys there).
+    public private(set) var l1: Genesis?
     public let l2: Genesis
     /// The L2 genesis block's hash and state root (the Rollup's constructor arguments).
     public let l2GenesisHash: Hash
@@ -71,11 +110,14 @@ public struct Harness: Sendable {
     ///   - timestamp: both genesis blocks' timestamp.
     ///   - builders: how many builders take part (the first is development account 8; the others get derived keys,
     ///     funded with 10,000 ETH on both chains).
+    ///   - contracts: where the L1 contracts are; `.builtIn` makes the built-in L1's genesis with them deployed.
     /// - Throws: `GenesisScriptError` when a contract cannot be deployed (a broken artifact).
     public init(l1ChainId: UInt64 = RollupProtocol.devnetL1ChainId, l2ChainId: UInt64 = RollupProtocol.devnetL2ChainId,
-                timestamp: UInt64, gasLimit: UInt64 = 30_000_000, builders: Int = 1) throws {
+                timestamp: UInt64, gasLimit: UInt64 = 30_000_000, builders: Int = 1,
+                contracts: L1Contracts = .builtIn) throws {
         self.l1ChainId = l1ChainId
         self.l2ChainId = l2ChainId
+        self.contracts = contracts
         self.extraBuilderKeys = builders > 1 ? (1..<builders).map(Self.builderKey) : []
         let funded = Dictionary(uniqueKeysWithValues: self.extraBuilderKeys.map {
             ($0.address, InMemoryState.Account(balance: U256(10_000) &* Self.ether))
@@ -89,7 +131,7 @@ public struct Harness: Sendable {
         let l2Token = try l2Script.deploy(
             from: Self.deployer, bytecode: ContractArtifacts.bridgedTokenBytecode,
             arguments: [.bytes(Array("Lockstep Demo (bridged)".utf8)), .bytes(Array("DEMO".utf8)),
-                        .address(RollupProtocol.messengerAddress), .address(Self.vault)],
+                        .address(RollupProtocol.messengerAddress), .address(contracts.vault)],
             name: "BridgedToken")
         let l2Pool = try l2Script.deploy(from: Self.deployer, bytecode: ContractArtifacts.constantProductAMMBytecode,
                                          arguments: [.address(l2Token)], name: "the L2 ConstantProductAMM")
@@ -98,10 +140,9 @@ public struct Harness: Sendable {
         precondition(l2Token == Self.l2Token && l2Pool == Self.l2Pool && l2Assertions == Self.l2Assertions,
                      "the L2 deployer's nonces moved")
         // The L2 supply: one relayed deposit from the vault per recipient.
-        let recipients = DevAccounts.addresses.map { ($0, Self.accountTokens) } + [(Self.deployer, Self.poolTokens)]
-        for (index, (recipient, amount)) in recipients.enumerated() {
+        for (index, (recipient, amount)) in Self.l2Recipients.enumerated() {
             let mint = DepositMessage(
-                origin: Self.rollup, originNonce: (U256.one << 255) &+ U256(UInt64(index)), sender: Self.vault,
+                origin: contracts.rollup, originNonce: (U256.one << 255) &+ U256(UInt64(index)), sender: contracts.vault,
                 to: l2Token, value: .zero,
                 data: ABIValue.call("mint(address,uint256)", [.address(recipient), .uint(amount)]))
             try l2Script.systemCall(RollupProtocol.messengerAddress, mint.relayCalldata,
@@ -115,50 +156,106 @@ public struct Harness: Sendable {
         self.l2GenesisStateRoot = world.stateRoot
         self.l2GenesisHash = L2Genesis.header(l2, stateRoot: world.stateRoot, l1AnchorNumber: 0, l1AnchorHash: .zero).hash
 
-        // The L1.
+        self.l1 = nil
+        guard contracts == .builtIn else { return }
+        // The built-in L1: the same deployments and calls as `deploy(on:)` makes on an external L1, run at genesis.
         var l1Base = Genesis.devnetL1(chainId: l1ChainId, timestamp: timestamp, gasLimit: gasLimit, extraAccounts: funded)
         l1Base.executePrecompile = true
         let l1Script = GenesisScript(alloc: l1Base.alloc, chainId: l1ChainId, timestamp: timestamp)
-        let attestation = try l1Script.deploy(
-            from: Self.deployer, bytecode: ContractArtifacts.attestationVerifierBytecode,
-            arguments: [.address(Self.rollup), .array(Self.signers.map(ABIValue.address)), .uint(Self.attestationThreshold)],
-            name: "AttestationVerifier")
-        let execute = try l1Script.deploy(from: Self.deployer, bytecode: ContractArtifacts.executeVerifierBytecode,
-                                          arguments: [.uint(l2ChainId)], name: "ExecuteVerifier")
-        let rollup = try l1Script.deploy(
-            from: Self.deployer, bytecode: ContractArtifacts.rollupBytecode,
-            encodedArguments: RollupCalls.constructorArguments(
-                sequencer: Self.sequencerKey.address, l2ChainId: l2ChainId, genesisHash: self.l2GenesisHash,
-                genesisStateRoot: self.l2GenesisStateRoot, verifiers: [attestation, execute, .zero], threshold: 2),
-            name: "Rollup")
-        let token = try l1Script.deploy(
-            from: Self.deployer, bytecode: ContractArtifacts.demoTokenBytecode,
-            arguments: [.bytes(Array("Lockstep Demo".utf8)), .bytes(Array("DEMO".utf8)), .uint(Self.tokenSupply)],
-            name: "DemoToken")
-        let vault = try l1Script.deploy(from: Self.deployer, bytecode: ContractArtifacts.tokenVaultBytecode,
-                                        arguments: [.address(token), .address(rollup)], name: "TokenVault")
-        let pool = try l1Script.deploy(from: Self.deployer, bytecode: ContractArtifacts.constantProductAMMBytecode,
-                                       arguments: [.address(token)], name: "the L1 ConstantProductAMM")
-        let assertions = try l1Script.deploy(from: Self.deployer, bytecode: ContractArtifacts.assertionsBytecode,
-                                             name: "the L1 Assertions")
-        precondition([attestation, execute, rollup, token, vault, pool, assertions]
-                      == [Self.attestationVerifier, Self.executeVerifier, Self.rollup, Self.l1Token, Self.vault, Self.l1Pool,
-                          Self.l1Assertions],
-                      "the L1 deployer's nonces moved")
-        try l1Script.call(from: Self.deployer, vault, ABIValue.call("setL2Token(address)", [.address(l2Token)]),
-                          what: "binding the vault to the L2 token")
-        // The vault backs the L2 supply.
-        let l2Supply = recipients.reduce(U256.zero) { $0 &+ $1.1 }
-        try l1Script.call(from: Self.deployer, token, Self.transfer(vault, l2Supply), what: "locking the L2 supply in the vault")
-        for account in DevAccounts.addresses where account != Self.deployer {
-            try l1Script.call(from: Self.deployer, token, Self.transfer(account, Self.accountTokens),
-                              what: "sending DEMO to \(account)")
+        for step in self.l1Steps() {
+            switch step.kind {
+            case .deploy(let bytecode, let arguments, let expected):
+                let address = try l1Script.deploy(from: Self.deployer, bytecode: bytecode, encodedArguments: arguments,
+                                                  name: step.what)
+                precondition(address == expected, "the L1 deployer's nonces moved")
+            case .call(let target, let data, let value):
+                try l1Script.call(from: Self.deployer, target, data, value: value, what: step.what)
+            }
         }
-        try Self.addLiquidity(l1Script, token: token, pool: pool, chain: "L1")
         var l1 = l1Base
         l1.alloc = l1Script.alloc()
         self.l1 = l1
     }
+
+    /// One step of the L1 deployment.
+    public struct Step: Sendable {
+        public enum Kind: Sendable {
+            case deploy(bytecode: String, arguments: [UInt8], address: Address)
+            case call(target: Address, data: [UInt8], value: U256)
+        }
+        public var what: String
+        public var kind: Kind
+    }
+
+    /// The L1 deployment, in order: the contracts (at `contracts`' addresses), then the calls that bind the vault, lock
+    /// the L2 supply in it, give the development accounts their DEMO and fill the pool.
+    public func l1Steps() -> [Step] {
+        let c = self.contracts
+        var steps: [Step] = [
+            Step(what: "deploying AttestationVerifier", kind: .deploy(
+                bytecode: ContractArtifacts.attestationVerifierBytecode,
+                arguments: ABIValue.encode([.address(c.rollup), .array(Self.signers.map(ABIValue.address)),
+                                            .uint(Self.attestationThreshold)]), address: c.attestationVerifier)),
+        ]
+        if let execute = c.executeVerifier {
+            steps.append(Step(what: "deploying ExecuteVerifier", kind: .deploy(
+                bytecode: ContractArtifacts.executeVerifierBytecode, arguments: ABIValue.encode([.uint(self.l2ChainId)]),
+                address: execute)))
+        }
+        let policy = c.policy
+        steps += [
+            Step(what: "deploying Rollup", kind: .deploy(
+                bytecode: ContractArtifacts.rollupBytecode,
+                arguments: RollupCalls.constructorArguments(
+                    sequencer: Self.sequencerKey.address, l2ChainId: self.l2ChainId, genesisHash: self.l2GenesisHash,
+                    genesisStateRoot: self.l2GenesisStateRoot, verifiers: policy.verifiers, threshold: policy.threshold),
+                address: c.rollup)),
+            Step(what: "deploying DemoToken", kind: .deploy(
+                bytecode: ContractArtifacts.demoTokenBytecode,
+                arguments: ABIValue.encode([.bytes(Array("Lockstep Demo".utf8)), .bytes(Array("DEMO".utf8)),
+                                            .uint(Self.tokenSupply)]), address: c.token)),
+            Step(what: "deploying TokenVault", kind: .deploy(
+                bytecode: ContractArtifacts.tokenVaultBytecode,
+                arguments: ABIValue.encode([.address(c.token), .address(c.rollup)]), address: c.vault)),
+            Step(what: "deploying the L1 ConstantProductAMM", kind: .deploy(
+                bytecode: ContractArtifacts.constantProductAMMBytecode, arguments: ABIValue.encode([.address(c.token)]),
+                address: c.pool)),
+            Step(what: "deploying Assertions", kind: .deploy(
+                bytecode: ContractArtifacts.assertionsBytecode, arguments: [], address: c.assertions)),
+            Step(what: "binding the vault to the L2 token", kind: .call(
+                target: c.vault, data: ABIValue.call("setL2Token(address)", [.address(Self.l2Token)]), value: .zero)),
+            // The vault backs the L2 supply.
+            Step(what: "locking the L2 supply in the vault", kind: .call(
+                target: c.token, data: Self.transfer(c.vault, Self.l2Supply), value: .zero)),
+        ]
+        for account in DevAccounts.addresses where account != c.deployer {
+            steps.append(Step(what: "sending DEMO to \(account)", kind: .call(
+                target: c.token, data: Self.transfer(account, Self.accountTokens), value: .zero)))
+        }
+        steps += [
+            Step(what: "approving the L1 pool", kind: .call(
+                target: c.token, data: ABIValue.call("approve(address,uint256)", [.address(c.pool), .uint(Self.poolTokens)]),
+                value: .zero)),
+            Step(what: "adding liquidity to the L1 pool", kind: .call(
+                target: c.pool, data: ABIValue.call("addLiquidity(uint256)", [.uint(Self.poolTokens)]),
+                value: Self.poolEther)),
+        ]
+        if c != .builtIn {
+            // The built-in L1 funds the extra builders at genesis; elsewhere the deployer pays their first gas.
+            for key in self.extraBuilderKeys {
+                steps.append(Step(what: "funding builder \(key.address)", kind: .call(
+                    target: key.address, data: [], value: U256(100) &* Self.ether)))
+            }
+        }
+        return steps
+    }
+
+    /// Who holds the L2 supply at genesis: each development account, and the deployer again for the pool.
+    static var l2Recipients: [(Address, U256)] {
+        DevAccounts.addresses.map { ($0, Self.accountTokens) } + [(Self.deployer, Self.poolTokens)]
+    }
+
+    static var l2Supply: U256 { l2Recipients.reduce(U256.zero) { $0 &+ $1.1 } }
 
     static func transfer(_ to: Address, _ amount: U256) -> [UInt8] {
         ABIValue.call("transfer(address,uint256)", [.address(to), .uint(amount)])

@@ -36,8 +36,14 @@ struct DevnetCommand: AsyncParsableCommand {
             to devnet.json in the data directory and answered by lockstep_devnetInfo on the L2 endpoint. Each slot
             prints one health line: the L1 head, the L2 head, based blocks adopted, settled blocks and bundles.
 
-            With --data-dir, every component keeps its state there (l1.sqlite, l2.sqlite, builder*.sqlite) and a
-            restart continues both chains. Ctrl-C stops everything; nothing acknowledged is lost.
+            With --l1-url the devnet uses that L1 instead of its own: the deployer key (--deployer-key, a file, or
+            $LOCKSTEP_DEPLOYER_KEY; development account 0 by default) deploys the same contracts there, and the
+            Rollup's policy is the attestation alone when that L1 has no EXECUTE precompile. The L1 must answer
+            eth_sendBundle (as `lockstep l1` does) and produce a block every --slot-time seconds.
+
+            With --data-dir, every component keeps its state there (l1.sqlite, l2.sqlite, builder*.sqlite, and
+            deployment.json with --l1-url) and a restart continues both chains. Ctrl-C stops everything; nothing
+            acknowledged is lost.
             """)
 
     @Option(name: .long, help: "Address to listen on.")
@@ -76,6 +82,15 @@ struct DevnetCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print nothing, not even the banner (devnet.json and lockstep_devnetInfo still tell where everything is).")
     var quiet = false
 
+    @Option(name: .long, help: ArgumentHelp("Use this L1 instead of the built-in one: deploy the contracts there with the deployer key (attestation-only policy when it has no EXECUTE precompile).", valueName: "url"))
+    var l1Url: String?
+
+    @Option(name: .long, help: ArgumentHelp("The deployer's private key on --l1-url, hex (default: development account 0).", valueName: "key"))
+    var deployerKey: String?
+
+    @Option(name: .long, help: ArgumentHelp("A file holding the deployer's private key, hex.", valueName: "file"))
+    var deployerKeyFile: String?
+
     @Option(name: .long, help: "Largest request accepted, in bytes.")
     var maxRequestBytes = 10 << 20
 
@@ -97,6 +112,15 @@ struct DevnetCommand: AsyncParsableCommand {
         guard (1...8).contains(builders) else { throw ValidationError("--builders must be between 1 and 8") }
         guard maxRequestBytes >= 1_024 else { throw ValidationError("--max-request-bytes must be at least 1024") }
         guard maxBatch >= 1 else { throw ValidationError("--max-batch must be at least 1") }
+        if let l1Url, !(l1Url.hasPrefix("http://") || l1Url.hasPrefix("https://")) {
+            throw ValidationError("--l1-url must be an http:// or https:// URL")
+        }
+        if l1Url == nil && (deployerKey != nil || deployerKeyFile != nil) {
+            throw ValidationError("--deployer-key and --deployer-key-file need --l1-url (the built-in L1 has its contracts at genesis)")
+        }
+        if deployerKey != nil && deployerKeyFile != nil {
+            throw ValidationError("--deployer-key and --deployer-key-file exclude each other")
+        }
     }
 
     func run() async throws {
@@ -104,11 +128,58 @@ struct DevnetCommand: AsyncParsableCommand {
         let basedWindow = self.basedWindow ?? min(slotTime - 1, max(3, slotTime / 2))
         let (directory, temporary) = try Self.directory(self.dataDir)
         defer { if temporary { try? FileManager.default.removeItem(atPath: directory) } }
+        // An external L1: its chain id and precompiles decide the policy; the deployment is remembered in the data
+        // directory, so a restart finds the same contracts.
+        var external: (client: JSONRPCClient, chainId: UInt64, contracts: L1Contracts, deployed: Bool, key: PrivateKey)?
+        if let l1Url {
+            let client = JSONRPCClient(url: l1Url, timeoutMilliseconds: 10_000)
+            let chainId: UInt64
+            do {
+                chainId = try await offChainThread { try client.call("eth_chainId").decodeUInt64Quantity() }
+            } catch {
+                throw CommandFailure("cannot reach the L1 at \(l1Url): \(error)")
+            }
+            let key = try KeySource(option: "--deployer-key", fileOption: "--deployer-key-file",
+                                    variable: "LOCKSTEP_DEPLOYER_KEY", role: "deployer")
+                .resolve(value: deployerKey, file: deployerKeyFile, dev: true, devKey: DevAccounts.privateKeys[0])
+            let record = (directory as NSString).appendingPathComponent("deployment.json")
+            if let saved = try Self.savedDeployment(record) {
+                external = (client, chainId, saved, true, key)
+            } else {
+                let nonce: UInt64
+                do {
+                    nonce = try await offChainThread {
+                        try client.call("eth_getTransactionCount", [.string(key.address.hexString), "pending"]).decodeUInt64Quantity()
+                    }
+                } catch {
+                    throw CommandFailure("cannot read the deployer's nonce on \(l1Url): \(error)")
+                }
+                let contracts = L1Contracts(deployer: key.address, firstNonce: nonce,
+                                            execute: await Harness.hasExecutePrecompile(client))
+                external = (client, chainId, contracts, false, key)
+            }
+        }
         let harness: Harness
         do {
-            harness = try Harness(timestamp: UInt64(Date().timeIntervalSince1970), builders: builders)
+            if let external {
+                harness = try Harness(l1ChainId: external.chainId, timestamp: UInt64(Date().timeIntervalSince1970),
+                                      builders: builders, contracts: external.contracts)
+            } else {
+                harness = try Harness(timestamp: UInt64(Date().timeIntervalSince1970), builders: builders)
+            }
         } catch {
             throw CommandFailure("cannot make the harness genesis: \(error)")
+        }
+        if let external, !external.deployed {
+            do {
+                try await harness.deploy(on: external.client, key: external.key, timeout: max(120, Double(slotTime) * 30)) { line in
+                    print(line)
+                    fflush(nil)
+                }
+                try Self.saveDeployment(external.contracts, to: (directory as NSString).appendingPathComponent("deployment.json"))
+            } catch {
+                throw CommandFailure("cannot deploy the harness contracts on \(l1Url ?? ""): \(error)")
+            }
         }
         func open(_ file: String) throws -> LogBox {
             do {
@@ -131,30 +202,37 @@ struct DevnetCommand: AsyncParsableCommand {
             { line in if verbose || !Self.isRoutine(line) { printer("\(component) | \(line)") } }
         }
 
-        // The L1.
-        let l1Log = try open("l1.sqlite")
-        let l1Genesis = harness.l1
-        let l1Node: DevnetNode
-        do {
-            l1Node = try DevnetNode(automine: false) { try DevnetChain(genesis: l1Genesis, log: l1Log.log) }
-        } catch {
-            throw CommandFailure("cannot start the L1: \(error)")
+        // The built-in L1, unless --l1-url names another.
+        var l1Node: DevnetNode?
+        if let l1Genesis = harness.l1 {
+            let l1Log = try open("l1.sqlite")
+            do {
+                l1Node = try DevnetNode(automine: false) { try DevnetChain(genesis: l1Genesis, log: l1Log.log) }
+            } catch {
+                throw CommandFailure("cannot start the L1: \(error)")
+            }
         }
-        defer { l1Node.stop() }
+        defer { l1Node?.stop() }
+        let rollup = harness.contracts.rollup
         // The L2 sequencer (its L1 client is made once the L1 listens).
         let l2Log = try open("l2.sqlite")
         let builderLogs = try (0..<builders).map { try open($0 == 0 ? "builder.sqlite" : "builder-\($0 + 1).sqlite") }
         let l2Genesis = harness.l2
         let identity = SequencerIdentity(key: Harness.sequencerKey,
-                                         domain: RollupDomain(l1ChainId: harness.l1ChainId, rollup: Harness.rollup))
+                                         domain: RollupDomain(l1ChainId: harness.l1ChainId, rollup: rollup))
         let provers = Harness.proverKeys.map {
             AttestationProver(key: $0, domain: identity.domain, l2ChainId: harness.l2ChainId)
         }
 
         try await withThrowingTaskGroup(of: Void.self) { group in
-            let l1Port = try await Self.start(&group, methods: l1Node.methods(), host: host, port: self.l1Port,
-                                              limits: limits, name: "the L1", onDisconnect: { l1Node.disconnected($0) })
-            let l1Url = "http://\(host == "0.0.0.0" ? "127.0.0.1" : host):\(l1Port)"
+            let l1Url: String
+            if let l1Node {
+                let l1Port = try await Self.start(&group, methods: l1Node.methods(), host: host, port: self.l1Port,
+                                                  limits: limits, name: "the L1", onDisconnect: { l1Node.disconnected($0) })
+                l1Url = "http://\(Self.loopback(host)):\(l1Port)"
+            } else {
+                l1Url = self.l1Url!
+            }
             var proverUrls: [String] = []
             for (index, prover) in provers.enumerated() {
                 let port = try await Self.start(&group, methods: prover.methods(), host: host,
@@ -194,7 +272,7 @@ struct DevnetCommand: AsyncParsableCommand {
                     throw CommandFailure("cannot load builder \(index + 1)'s bundles: \(error)")
                 }
                 let simulation = try BundleSimulation(settings: SimulationSettings(
-                    l1Url: l1Url, l2Url: l2Url, rollup: Harness.rollup, builderKey: key, attesters: [],
+                    l1Url: l1Url, l2Url: l2Url, rollup: rollup, builderKey: key, attesters: [],
                     slotTime: self.slotTime, provers: ProverClients(urls: proverUrls)), l1ChainId: harness.l1ChainId)
                 let service = BuilderService(l1: l1Client, l1ChainId: harness.l1ChainId, l2ChainId: harness.l2ChainId,
                                              book: book, builder: key.address, simulation: simulation)
@@ -227,11 +305,12 @@ struct DevnetCommand: AsyncParsableCommand {
             // The components' work.
             let blockTime = self.l2BlockTime
             let settler = Settler(node: l2Node, l1: l1Client, submit: JSONRPCClient(url: l1Url, timeoutMilliseconds: 10_000),
-                                  rollup: Harness.rollup, attesters: [], provers: ProverClients(urls: proverUrls))
-            group.addTask { await l1Node.runSlots(slotSeconds: slotTime, log: logger("l1")); }
+                                  rollup: rollup, attesters: [], execute: harness.contracts.executeVerifier != nil,
+                                  provers: ProverClients(urls: proverUrls))
+            if let l1Node { group.addTask { await l1Node.runSlots(slotSeconds: slotTime, log: logger("l1")) } }
             group.addTask { await l2Node.runBlocks(blockTime: blockTime, log: logger("l2")) }
             group.addTask {
-                await l2Node.followL1(client: l1Client, rollup: Harness.rollup, interval: 0.1, log: logger("l2"))
+                await l2Node.followL1(client: l1Client, rollup: rollup, interval: 0.1, log: logger("l2"))
             }
             group.addTask { await l2Node.runSettlement(settler, interval: 1, log: logger("l2")) }
             for (index, builder) in builderServices.enumerated() {
@@ -241,7 +320,7 @@ struct DevnetCommand: AsyncParsableCommand {
             }
             let books = builderServices.map(\.service.book)
             group.addTask {
-                await Self.reportHealth(every: slotTime, l1: l1Node, l2: l2Node, l1Client: l1Client, books: books,
+                await Self.reportHealth(every: slotTime, l2: l2Node, l1Client: l1Client, rollup: rollup, books: books,
                                         print: printer)
             }
             // Runs until a server stops (Ctrl-C or SIGTERM stops them all gracefully).
@@ -260,6 +339,24 @@ struct DevnetCommand: AsyncParsableCommand {
             throw CommandFailure("cannot create the data directory \(path): \(error)")
         }
         return (path, option == nil)
+    }
+
+    /// The deployment on an external L1 that an earlier run recorded in the data directory, if any.
+    static func savedDeployment(_ path: String) throws -> L1Contracts? {
+        guard let data = FileManager.default.contents(atPath: path) else { return nil }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let deployer = (object["deployer"] as? String).flatMap({ try? Address(hex: $0) }),
+              let nonce = object["firstNonce"] as? UInt64, let execute = object["execute"] as? Bool else {
+            throw CommandFailure("\(path) is not a deployment record: remove it (and the chains beside it) to deploy again")
+        }
+        return L1Contracts(deployer: deployer, firstNonce: nonce, execute: execute)
+    }
+
+    static func saveDeployment(_ contracts: L1Contracts, to path: String) throws {
+        let object: [String: Any] = ["deployer": contracts.deployer.checksummed, "firstNonce": contracts.firstNonce,
+                                     "execute": contracts.executeVerifier != nil, "rollup": contracts.rollup.checksummed]
+        try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
+            .write(to: URL(fileURLWithPath: path), options: .atomic)
     }
 
     static func loopback(_ host: String) -> String { host == "0.0.0.0" ? "127.0.0.1" : host }
@@ -296,11 +393,13 @@ struct DevnetCommand: AsyncParsableCommand {
     }
 
     static func banner(_ info: DevnetInfo, infoPath: String, temporary: Bool) -> [String] {
+        let c = info.harness.contracts
         let pad = { (text: String) in text.padding(toLength: 22, withPad: " ", startingAt: 0) }
         var lines = [
             "lockstep devnet \(LockstepVersion.string)",
             "",
-            "\(pad("L1")) \(info.l1Url)  ws \(DevnetInfo.ws(info.l1Url))  chain \(info.harness.l1ChainId), EXECUTE at 0x…0101",
+            "\(pad(info.harness.l1 == nil ? "L1 (external)" : "L1")) \(info.l1Url)  ws \(DevnetInfo.ws(info.l1Url))  chain \(info.harness.l1ChainId)" +
+                (c.executeVerifier == nil ? ", no EXECUTE precompile" : ", EXECUTE at 0x…0101"),
             "\(pad("L2 (sequencer)")) \(info.l2Url)  ws \(DevnetInfo.ws(info.l2Url))  chain \(info.harness.l2ChainId)",
         ]
         for (index, builder) in info.builders.enumerated() {
@@ -314,11 +413,11 @@ struct DevnetCommand: AsyncParsableCommand {
             "slot \(info.slotTime) s, an L2 block every \(info.l2BlockTime) s, " +
                 "handoff \(info.basedWindow) s before each slot",
             "",
-            "L1 contracts: Rollup \(Harness.rollup)",
-            "              AttestationVerifier \(Harness.attestationVerifier) (2 of accounts 7, 6, 5)",
-            "              ExecuteVerifier \(Harness.executeVerifier)",
-            "              DEMO \(Harness.l1Token), vault \(Harness.vault), AMM \(Harness.l1Pool)",
-            "              Assertions \(Harness.l1Assertions)",
+            "L1 contracts: Rollup \(c.rollup) (policy: \(c.executeVerifier == nil ? "the attestation alone" : "2 of attestation and EXECUTE"))",
+            "              AttestationVerifier \(c.attestationVerifier) (2 of accounts 7, 6, 5)",
+            c.executeVerifier.map { "              ExecuteVerifier \($0)" } ?? "              (no ExecuteVerifier: the L1 has no EXECUTE precompile)",
+            "              DEMO \(c.token), vault \(c.vault), AMM \(c.pool)",
+            "              Assertions \(c.assertions)",
             "L2 contracts: messenger \(RollupProtocol.messengerAddress), DEMO \(Harness.l2Token), AMM \(Harness.l2Pool)",
             "              Assertions \(Harness.l2Assertions)",
             "",
@@ -335,24 +434,24 @@ struct DevnetCommand: AsyncParsableCommand {
     }
 
     /// Prints one line per slot: the L1 head, the L2 head and its kind counts, settlement and bundles.
-    static func reportHealth(every slotTime: Double, l1: DevnetNode, l2: L2Node, l1Client: JSONRPCClient,
+    static func reportHealth(every slotTime: Double, l2: L2Node, l1Client: JSONRPCClient, rollup: Address,
                              books: [BundleBook], print: @escaping @Sendable (String) -> Void) async {
         let settledHead = ABIValue.call("settledHead()", [])
         await repeatOnClockGrid(every: slotTime) {
             // Half a slot in, after the L1 block and the L2's reaction to it.
             try? await Task.sleep(nanoseconds: UInt64(slotTime * 0.5e9))
-            guard let l1Status = try? await l1.withChainStatus(),
+            guard let l1Head = try? await offChainThread({ try l1Client.call("eth_blockNumber").decodeUInt64Quantity() }),
                   let l2Status = try? await l2.withSequencer({ ($0.head.number, $0.node.pool.count, $0.basedAdopted, $0.halted) })
             else { return }
             let settled = try? await offChainThread {
-                try l1Client.call("eth_call", [.object(["to": .string(Harness.rollup.hexString), "data": .data(settledHead)]), "latest"])
+                try l1Client.call("eth_call", [.object(["to": .string(rollup.hexString), "data": .data(settledHead)]), "latest"])
             }
             var counts: [BundleStatus: Int] = [:]
             for book in books { counts.merge(book.counts(), uniquingKeysWith: +) }
             let pending = counts.filter { $0.key.isActive }.values.reduce(0, +)
             let settledText = settled?.stringValue.flatMap { text in try? U256(hex: String(text.prefix(66))) }
                 .flatMap(\.uint64).map(String.init) ?? "?"
-            var line = "L1 block \(l1Status.head) | L2 block \(l2Status.0), settled \(settledText), " +
+            var line = "L1 block \(l1Head) | L2 block \(l2Status.0), settled \(settledText), " +
                 "based \(l2Status.2), pool \(l2Status.1) | bundles \(pending) pending, " +
                 "\(counts[.landed] ?? 0) landed, \(counts[.notLanded] ?? 0) not landed, \(counts[.rejected] ?? 0) rejected"
             if let halted = l2Status.3 { line += " | L2 HALTED: \(halted)" }

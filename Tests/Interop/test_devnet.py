@@ -223,3 +223,40 @@ def test_a_restart_with_the_data_dir_continues_both_chains_and_the_bundles(devne
         time.sleep(0.2)
     status = request(devnet.builder(0), "lockstep_getBundleStatus", [far_hash])
     assert status["status"] == "received" and int(status["blockNumber"], 16) == before["l1"] + 60, status
+
+
+def test_an_external_l1_gets_the_contracts_deployed_and_an_attestation_only_policy():
+    """`lockstep devnet --l1-url` against `lockstep l1` without the EXECUTE precompile: the deployer key deploys the
+    contracts there, the Rollup takes the attestation alone, the demo's bundle lands, settlement goes on, and a restart
+    finds the deployment in the data directory instead of deploying again."""
+    from l1node import L1Node
+    l1_node = L1Node("--slot-time", "4")
+    devnet = None
+    try:
+        with tempfile.TemporaryDirectory() as data_dir:
+            devnet = Devnet(data_dir, "--l1-url", l1_node.url, "--slot-time", "4")
+            info = devnet.info
+            assert info["l1"]["url"] == l1_node.url and info["l1"]["builtIn"] is False
+            assert info["l1"]["executePrecompile"] is False and info["contracts"]["l1"]["executeVerifier"] is None
+            rollup = contract(devnet.l1, info, "l1", "rollup", "Rollup")
+            assert rollup.functions.threshold().call() == 1
+            assert rollup.functions.verifiers(1).call() == "0x" + "00" * 20
+            deployment = json.loads((Path(data_dir) / "deployment.json").read_text())
+            assert deployment["rollup"] == info["contracts"]["l1"]["rollup"]
+            result = subprocess.run([binary(), "demo", "--devnet", info["l2"]["url"], "--scenario", "swap"],
+                                    capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL)
+            assert result.returncode == 0, result.stdout + result.stderr
+            deadline = time.time() + 30
+            while rollup.functions.settledHead().call()[0] == 0:
+                assert time.time() < deadline, "the sequencer does not settle on the external L1:\n" + "".join(devnet.output)
+                time.sleep(0.2)
+            nonce = devnet.l1.eth.get_transaction_count(deployment["deployer"])
+            devnet.stop()
+            devnet = Devnet(data_dir, "--l1-url", l1_node.url, "--slot-time", "4")
+            assert devnet.info["contracts"] == info["contracts"]
+            assert devnet.l1.eth.get_transaction_count(deployment["deployer"]) == nonce  # nothing deployed again
+            assert not any("deploying the harness contracts" in line for line in devnet.output)
+    finally:
+        if devnet is not None:
+            devnet.stop()
+        l1_node.stop()
