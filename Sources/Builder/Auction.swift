@@ -25,6 +25,10 @@ public final class Auction: @unchecked Sendable {
     /// Seconds reserved for proving, and for the bundle to reach the L1 block builder, before the slot starts.
     public var proofBudget: Double = 1.5
     public var relaySlack: Double = 0.5
+    /// The bytes of `l2` transactions one based block takes: MAX_BLOCK_DATA less room for the header, the
+    /// deposits and the encoding.
+    static let blockDataBudget = RollupProtocol.maxBlockData - 16_384
+
     /// The percentage of a merged block's value bid to the L1 proposer (the submission's priority fee).
     public var bidPercent = 50
     let slotTime: Double
@@ -68,40 +72,86 @@ public final class Auction: @unchecked Sendable {
             }
             return "L1 block \(target): the handoff came too late to prove \(records.count) bundle(s)"
         }
-        // Each alone.
-        var candidates: [(record: BundleRecord, bundle: CrossLayerBundle, value: U256)] = []
+        // Each alone, as drafts (l1Before and the based block's transactions: no proofs yet), in one trip.
+        var parsed: [(record: BundleRecord, bundle: CrossLayerBundle)] = []
         for record in records {
-            let bundle: CrossLayerBundle
             do {
-                bundle = try CrossLayerBundle.parse(record.params.objectValue ?? [:], l1ChainId: service.l1ChainId,
-                                                    l2ChainId: service.l2ChainId)
+                parsed.append((record, try CrossLayerBundle.parse(record.params.objectValue ?? [:], l1ChainId: service.l1ChainId,
+                                                                  l2ChainId: service.l2ChainId)))
             } catch {
                 try await book.update(record.hash, status: .rejected, reason: "no longer parses: \(error)")
-                continue
-            }
-            let result = try await simulation.simulate(bundle)
-            if let failure = result.failure {
-                try await book.update(record.hash, status: .rejected,
-                                reason: "\(failure.layer)\(failure.hash.map { " transaction \($0)" } ?? ""): \(failure.reason)")
-            } else {
-                try await book.update(record.hash, status: .simulated, value: result.value)
-                candidates.append((record, bundle, result.value))
             }
         }
-        // Greedy merge by value, each step re-simulated as a whole.
-        candidates.sort { $0.value > $1.value || ($0.value == $1.value && $0.record.receivedAt < $1.record.receivedAt) }
-        var merged: [(record: BundleRecord, bundle: CrossLayerBundle)] = []
-        var best: JointSimulation?
-        for candidate in candidates {
-            let trial = Self.concatenate((merged + [(candidate.record, candidate.bundle)]).map(\.bundle), target: target)
-            let result = try await simulation.simulate(trial)
-            if result.failure == nil, result.value >= (best?.value ?? .zero) {
-                merged.append((candidate.record, candidate.bundle))
-                best = result
+        let started = DispatchTime.now().uptimeNanoseconds
+        func milliseconds() -> Int { Int((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000) }
+        let drafts = try await simulation.simulateAll(parsed.map(\.bundle), target: target, draft: true)
+        let draftsDone = milliseconds()
+        var fullSimulations = 0
+        var candidates: [(record: BundleRecord, bundle: CrossLayerBundle, value: U256, deposits: Int)] = []
+        for (entry, result) in zip(parsed, drafts) {
+            if let failure = result.failure {
+                try await book.update(entry.record.hash, status: .rejected,
+                                      reason: "\(failure.layer)\(failure.hash.map { " transaction \($0)" } ?? ""): \(failure.reason)")
             } else {
-                let why = result.failure.map { "\($0.layer): \($0.reason)" } ?? "it lowers the block's value"
+                try await book.update(entry.record.hash, status: .simulated, value: result.value)
+                candidates.append((entry.record, entry.bundle, result.value, result.deposits.count))
+            }
+        }
+        // Merge them all, by value (the earlier received on a tie), into one based block: a transaction that fails
+        // takes its bundle out (a conflict with a more valuable bundle), then the rest is tried again; once the draft
+        // passes, the full simulation (proofs, submitBased, l1After) decides, and a bundle that fails there is taken
+        // out the same way.
+        candidates.sort { $0.value > $1.value || ($0.value == $1.value && $0.record.receivedAt < $1.record.receivedAt) }
+        // What fits one based block (Specs/protocol.md §6): MAX_DEPOSITS deposits and the block data within
+        // MAX_BLOCK_DATA (the transactions' bytes, with room for the header and the deposits); the rest waits no
+        // longer than this slot.
+        var merged: [(record: BundleRecord, bundle: CrossLayerBundle)] = []
+        var (deposits, bytes) = (0, 0)
+        for candidate in candidates {
+            let size = candidate.bundle.l2.reduce(0) { $0 + $1.networkEncoded.count + 8 }
+            if deposits + candidate.deposits > RollupProtocol.maxDeposits || bytes + size > Self.blockDataBudget {
                 try await book.update(candidate.record.hash, status: .notLanded,
-                                reason: "not merged into the block for L1 block \(target): \(why)")
+                                      reason: "no room in the block for L1 block \(target): more valuable bundles filled it")
+                continue
+            }
+            deposits += candidate.deposits
+            bytes += size
+            merged.append((candidate.record, candidate.bundle))
+        }
+        var best: JointSimulation?
+        while !merged.isEmpty {
+            let whole = Self.concatenate(merged.map(\.bundle), target: target)
+            var result = merged.count == 1 ? JointSimulation() : try await simulation.simulate(whole, draft: true)
+            if result.failure == nil {
+                result = try await simulation.simulate(whole)
+                fullSimulations += 1
+            }
+            guard let failure = result.failure else {
+                best = result
+                break
+            }
+            let why = "\(failure.layer)\(failure.hash.map { " transaction \($0)" } ?? ""): \(failure.reason)"
+            if let hash = failure.hash,
+               let culprit = merged.firstIndex(where: { ($0.bundle.l1Before + $0.bundle.l2 + $0.bundle.l1After).contains { $0.hash == hash } }) {
+                try await book.update(merged[culprit].record.hash, status: .notLanded,
+                                      reason: "not merged into the block for L1 block \(target): \(why)")
+                merged.remove(at: culprit)
+            } else if failure.layer == "l1Before" || failure.layer == "l2" {
+                // A limit of the whole block (deposits, gas): the least valuable bundle makes room.
+                let last = merged.removeLast()
+                try await book.update(last.record.hash, status: .notLanded,
+                                      reason: "not merged into the block for L1 block \(target): \(why)")
+            } else if merged.count > 1 {
+                // Proofs or the submission, which no single bundle explains (a witness over MAX_PROOF_DATA, say):
+                // the less valuable half makes room.
+                for entry in merged[(merged.count / 2)...] {
+                    try await book.update(entry.record.hash, status: .notLanded,
+                                          reason: "no room in the block for L1 block \(target): \(why)")
+                }
+                merged.removeSubrange((merged.count / 2)...)
+            } else {
+                try await book.update(merged[0].record.hash, status: .notLanded, reason: "the block for L1 block \(target) failed: \(why)")
+                return "L1 block \(target): the block failed: \(why)"
             }
         }
         guard let best, let simulated = best.submissionTransaction, !merged.isEmpty else { return nil }
@@ -150,7 +200,8 @@ public final class Auction: @unchecked Sendable {
         for entry in merged { try await book.update(entry.record.hash, status: .submitted, value: nil) }
         sent.append((target, submission.hash, merged.map(\.record.hash)))
         let refusals = failures.isEmpty ? "" : "; \(failures.count) endpoint(s) failed: \(failures.joined(separator: "; "))"
-        return "L1 block \(target): sent \(merged.count) bundle(s) of \(records.count), value \(best.value) wei, " +
+        return "L1 block \(target): sent \(merged.count) bundle(s) of \(records.count) in \(milliseconds()) ms (drafts " +
+            "\(draftsDone) ms, \(fullSimulations) full simulation(s)), value \(best.value) wei, " +
             "based block \(best.basedBlock?.number ?? 0), to \(clients.count - failures.count) endpoint(s)\(refusals)"
     }
 

@@ -70,6 +70,8 @@ public struct JointSimulation: Sendable {
     public var value: U256 { l2Value &+ l1Value }
     /// The layer (`l1Before`, `l2`, `submission`, `l1After`, `proofs`), the transaction and why, when it failed.
     public var failure: (layer: String, hash: Hash?, reason: String)?
+    /// A draft: `l1Before` and the based block's transactions only (`JointSimulator.simulate(_:draft:)`).
+    public var draft = false
 
     public init() {}
 
@@ -106,6 +108,7 @@ public final class JointSimulator {
     public let l1: Blockchain
     public let l2: Blockchain
     let l2Fork: UpstreamFork
+    let l1Base: ForkBase
     public let rollup: Address
     public let builderKey: PrivateKey
     public let attesters: [PrivateKey]
@@ -133,6 +136,7 @@ public final class JointSimulator {
             l1Config.customPrecompiles = CustomPrecompiles(table: [RollupProtocol.executePrecompileAddress: ExecutePrecompile()])
         }
         l1 = Blockchain(config: l1Config, forkedFrom: l1Fork.header, fork: l1Fork.base)
+        l1Base = l1Fork.base
         let (l2Chain, l2Fork) = try L2Fork.open(url: l2Url, blockNumber: handoff.handoff.l2BlockNumber,
                                                 l2ChainId: handoff.handoff.l2ChainId)
         guard l2Fork.header.hash == handoff.handoff.l2BlockHash else {
@@ -152,13 +156,30 @@ public final class JointSimulator {
 
     var builder: Address { builderKey.address }
 
+    /// Reads the accounts `bundles` touch first (their senders and recipients on each chain) from both forks in
+    /// batches, so the simulations that follow do not fetch them one round trip at a time.
+    public func prefetch(_ bundles: [CrossLayerBundle]) {
+        func touched(_ transactions: [Transaction]) -> [Address] {
+            transactions.flatMap { transaction in
+                [(try? transaction.recoverSender()), transaction.to].compactMap { $0 }
+            }
+        }
+        l1Base.remote.prefetch(accounts: bundles.flatMap { touched($0.l1Before + $0.l1After) } + [builder])
+        l2Fork.base.remote.prefetch(accounts: bundles.flatMap { touched($0.l2) } + [builder])
+    }
+
     /// The L2 node's `eth_getProof` answers at the slot-end block, by account, with the slots they cover (the state
     /// there does not change, so a warm simulation asks again only for slots it had not asked for).
     private var proofCache: [Address: (slots: Set<U256>, proof: UpstreamProof)] = [:]
 
     /// Simulates `bundle` on the handoff's state.
-    public func simulate(_ bundle: CrossLayerBundle) -> JointSimulation {
+    /// - Parameter draft: run only `l1Before`, the deposits and the based block's transactions (one execution, no
+    ///   witness, no proofs, no submission, no `l1After`): what an auction needs to rank and merge bundles, about a
+    ///   tenth of the work. A draft's value is the L2 value and the L1 value of `l1Before`; the full simulation of the
+    ///   merged block checks the rest.
+    public func simulate(_ bundle: CrossLayerBundle, draft: Bool = false) -> JointSimulation {
         var simulation = JointSimulation()
+        simulation.draft = draft
         do {
             try run(bundle, into: &simulation)
         } catch let failure as SimulationFailure {
@@ -221,6 +242,14 @@ public final class JointSimulator {
         }
         guard simulation.deposits.count <= RollupProtocol.maxDeposits else {
             throw SimulationFailure(layer: "l1Before", hash: nil, reason: "more than MAX_DEPOSITS deposits")
+        }
+
+        if simulation.draft {
+            simulation.l2Value = try draftBlock(bundle, deposits: simulation.deposits, into: &simulation.l2)
+            let changes = try l1Execution.finishChanges()
+            let builderAfter = changes.changes.last { $0.address == builder }?.info?.balance ?? builderBefore
+            simulation.l1Value = builderAfter > builderBefore ? builderAfter &- builderBefore : .zero
+            return
         }
 
         // L2: the based block on the slot-end block, executed once with every read recorded (for the witness and
@@ -294,6 +323,29 @@ public final class JointSimulator {
         let builderAfter = changes.changes.last { $0.address == builder }?.info?.balance ?? builderBefore
         let cost = U256(submitted[0].gasUsed) &* baseFee
         simulation.l1Value = builderAfter &+ cost > builderBefore ? builderAfter &+ cost &- builderBefore : .zero
+    }
+
+    /// Executes the based block's deposits and transactions once, for a draft; returns the wei its coinbase (the
+    /// builder) received.
+    func draftBlock(_ bundle: CrossLayerBundle, deposits: [DepositMessage],
+                    into results: inout [SimulatedTransaction]) throws -> U256 {
+        let head = try L2Header(blockHeader: l2.head.header)
+        let attributes = L2Production.attributes(timestamp: max(head.base.timestamp, l1Timestamp - 1), coinbase: builder)
+        let template = L2Header(base: BlockBuilder.template(after: l2.head, config: l2.config, attributes: attributes),
+                                kind: .based, l1AnchorNumber: handoff.handoff.l1TargetBlockNumber - 1,
+                                l1AnchorHash: handoff.handoff.l1ParentHash)
+        let coinbaseBefore = l2.state.account(builder)?.balance ?? .zero
+        let execution: L2BlockExecution
+        do {
+            execution = try L2BlockExecution(l2ChainId: handoff.handoff.l2ChainId, header: template, backend: l2.state)
+            for deposit in deposits { try execution.deliver(deposit) }
+        } catch {
+            throw SimulationFailure(layer: "l2", hash: nil, reason: "the deposits cannot be relayed: \(error)")
+        }
+        try Self.apply(bundle.l2, layer: "l2", to: execution.execution, reverting: bundle.revertingTxHashes, into: &results)
+        let changes = try execution.execution.finishChanges()
+        let coinbaseAfter = changes.changes.last { $0.address == builder }?.info?.balance ?? coinbaseBefore
+        return coinbaseAfter > coinbaseBefore ? coinbaseAfter &- coinbaseBefore : .zero
     }
 
     /// Executes and seals the based block; returns it, its execution witness against the slot-end block's state,

@@ -63,13 +63,20 @@ public final class BundleSimulation: Sendable {
 
     /// Simulates `bundle` on the current handoff (`JointSimulator`).
     /// - Throws: `RPCError` when there is no handoff for the bundle's target block, or a chain cannot be forked.
-    public func simulate(_ bundle: CrossLayerBundle) async throws -> JointSimulation {
+    public func simulate(_ bundle: CrossLayerBundle, draft: Bool = false) async throws -> JointSimulation {
+        try await simulateAll([bundle], target: bundle.blockNumber, draft: draft)[0]
+    }
+
+    /// Simulates each of `bundles` alone on the current handoff, which must be for L1 block `target`: one handoff
+    /// check and one trip to the simulation thread for all of them.
+    /// - Throws: `RPCError` when there is no handoff for `target`, or a chain cannot be forked.
+    public func simulateAll(_ bundles: [CrossLayerBundle], target: UInt64, draft: Bool) async throws -> [JointSimulation] {
         guard let handoff = try await currentHandoff() else {
             throw RPCError.server("the L2 has not handed off a slot yet: nothing to simulate on")
         }
-        guard handoff.handoff.l1TargetBlockNumber == bundle.blockNumber else {
+        guard handoff.handoff.l1TargetBlockNumber == target else {
             throw RPCError.server("the current handoff is for L1 block \(handoff.handoff.l1TargetBlockNumber); the bundle " +
-                                  "targets \(bundle.blockNumber)")
+                                  "targets \(target)")
         }
         let (settings, l1ChainId, l1) = (self.settings, self.l1ChainId, self.l1)
         return try await host.run { slot in
@@ -89,7 +96,9 @@ public final class BundleSimulation: Sendable {
                     throw RPCError.server("cannot fork the chains for the handoff of L1 block \(handoff.handoff.l1TargetBlockNumber): \(error)")
                 }
             }
-            return slot.simulator!.simulate(bundle)
+            let simulator = slot.simulator!
+            if bundles.count > 1 { simulator.prefetch(bundles) }
+            return bundles.map { simulator.simulate($0, draft: draft) }
         }
     }
 }

@@ -43,6 +43,15 @@ struct BuilderBenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds per intake measurement.")
     var seconds = 5.0
 
+    @Flag(name: .long, help: "Measure the auction instead: handoff → merged bundle sent, with --bundles waiting, over --slots handoffs.")
+    var slot = false
+
+    @Option(name: .long, help: "Bundles waiting at each handoff (with --slot).")
+    var bundles = 1_000
+
+    @Option(name: .long, help: "Handoffs to measure (with --slot).")
+    var slots = 20
+
     static let l1ChainId = RollupProtocol.devnetL1ChainId
     static let l2ChainId = RollupProtocol.devnetL2ChainId
     static let rollup = Address.contractAddress(sender: DevAccounts.addresses[0], nonce: 2)
@@ -74,12 +83,17 @@ struct BuilderBenchCommand: AsyncParsableCommand {
         #if DEBUG
         print("warning: this is a debug build; figures are 25-40x slower than release")
         #endif
-        var l1Genesis = Genesis.devnetL1(timestamp: UInt64(Date().timeIntervalSince1970) - 1_000)
+        let depositors = slot ? Self.slotDepositors(bundles / 10 + 1) : []
+        let funded = U256(1_000) &* Self.ether
+        var l1Genesis = Genesis.devnetL1(timestamp: UInt64(Date().timeIntervalSince1970) - 1_000,
+                                         extraAccounts: Dictionary(uniqueKeysWithValues: depositors.map {
+                                             ($0.address, InMemoryState.Account(balance: funded)) }))
         l1Genesis.executePrecompile = true
         let genesisCopy = l1Genesis
         let devnet = try DevnetNode(automine: false) { try DevnetChain(genesis: genesisCopy, log: nil) }
         defer { devnet.stop() }
         let (cold, warmSeconds, connections, seconds) = (self.cold, self.warmSeconds, self.connections, self.seconds)
+        let (slot, bundles, slots) = (self.slot, self.bundles, self.slots)
         try await Self.serving(devnet.methods()) { l1Url in
             let l1 = JSONRPCClient(url: l1Url, timeoutMilliseconds: 60_000)
             @Sendable func call(_ method: String, _ params: [JSONValue] = []) async throws -> JSONValue {
@@ -95,8 +109,11 @@ struct BuilderBenchCommand: AsyncParsableCommand {
             }
             let head = try await call("eth_getBlockByNumber", ["latest", false])
             let anchor = (number: try head["number"]!.decodeUInt64Quantity(), hash: try Hash(hex: head["hash"]!.stringValue!))
+            let senders = slot ? Self.slotSenders(bundles) : []
             let genesis = L2Genesis.genesis(l2ChainId: Self.l2ChainId, timestamp: UInt64(Date().timeIntervalSince1970) - 100,
-                                            fundDevelopmentAccounts: true)
+                                            fundDevelopmentAccounts: true,
+                                            extraAlloc: Dictionary(uniqueKeysWithValues: senders.map {
+                                                ($0.address, InMemoryState.Account(balance: funded)) }))
             let identity = SequencerIdentity(key: DevAccounts.privateKeys[9],
                                              domain: RollupDomain(l1ChainId: Self.l1ChainId, rollup: Self.rollup))
             let l2 = try L2Node(devMode: true) { try SequencerChain(genesis: genesis, anchor: anchor, identity: identity, log: nil) }
@@ -113,6 +130,11 @@ struct BuilderBenchCommand: AsyncParsableCommand {
             try await Self.serving(l2.methods()) { l2Url in
                 try await l2.syncL1(L1Watcher(client: l1, addresses: [Self.rollup]), log: { _ in })
                 try await l2.produce()
+                if slot {
+                    try await Self.slotLatency(l1: l1, l1Url: l1Url, l2Url: l2Url, l2: l2, bundles: bundles, slots: slots,
+                                               depositors: depositors)
+                    return
+                }
                 let target = try await call("eth_blockNumber").decodeUInt64Quantity() + 1
                 let signed = try await l2.withSequencer { chain in
                     let made = try chain.produceSlotEnd(target: target)

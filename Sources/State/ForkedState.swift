@@ -17,6 +17,15 @@ public protocol UpstreamStateProvider: Sendable {
     func hasStorage(_ address: Address) throws -> Bool
     /// The hash of block `number`, or nil when the upstream does not know it.
     func blockHash(number: UInt64) throws -> Hash?
+    /// Several accounts in as few round trips as the upstream allows (same order as `addresses`).
+    func accounts(_ addresses: [Address]) throws -> [(info: AccountInfo?, code: [UInt8])]
+}
+
+extension UpstreamStateProvider {
+    /// One account at a time, for providers that cannot batch.
+    public func accounts(_ addresses: [Address]) throws -> [(info: AccountInfo?, code: [UInt8])] {
+        try addresses.map { try account($0) }
+    }
 }
 
 /// What went wrong reading forked state: the simulation that hit it must be discarded, never trusted.
@@ -189,6 +198,33 @@ public final class ForkedState: StateBackend, StateBackendFailure, @unchecked Se
         }
         if case .hash(let hash)? = value { return hash }
         return nil
+    }
+
+    /// Fetches the accounts of `addresses` not read yet in batched upstream round trips (a builder's auction
+    /// touches every bundle's senders and recipients at once).
+    public func prefetch(accounts addresses: [Address]) {
+        let missing = caches.withLock { caches in
+            Array(Set(addresses.filter { caches.values[.account($0)] == nil }))
+        }
+        guard !missing.isEmpty else { return }
+        do {
+            let answers = try provider.accounts(missing)
+            caches.withLock { caches in
+                caches.remoteReads += 1
+                for (address, answer) in zip(missing, answers) {
+                    let codeHash = answer.info?.codeHash ?? AccountInfo.emptyCodeHash
+                    caches.codes[codeHash] = answer.code
+                    caches.values[.account(address)] = .account(answer.info, codeHash)
+                }
+            }
+            for (address, answer) in zip(missing, answers) { diskCache?.recordAccount(address, info: answer.info, code: answer.code) }
+        } catch {
+            caches.withLock { caches in
+                if caches.firstError == nil {
+                    caches.firstError = ForkedStateError(read: "batched accounts", underlying: "\(error)")
+                }
+            }
+        }
     }
 
     /// Fetches many slots of one account in a single upstream round trip (what a builder does with access lists).

@@ -63,6 +63,36 @@ public struct JSONRPCUpstream: UpstreamStateProvider {
         return (AccountInfo(nonce: nonce, balance: balance, codeHash: Keccak256.hash(code)), code)
     }
 
+    /// Accounts in batches of 100 (300 calls: under a server's usual batch limit).
+    public func accounts(_ addresses: [Address]) throws -> [(info: AccountInfo?, code: [UInt8])] {
+        var answers: [(info: AccountInfo?, code: [UInt8])] = []
+        answers.reserveCapacity(addresses.count)
+        for start in stride(from: 0, to: addresses.count, by: 100) {
+            let chunk = addresses[start..<min(start + 100, addresses.count)]
+            let requests = chunk.flatMap { address -> [JSONRPCRequest] in
+                let target = JSONValue.string(address.hexString)
+                return [JSONRPCRequest("eth_getBalance", [target, .string(block)]),
+                        JSONRPCRequest("eth_getTransactionCount", [target, .string(block)]),
+                        JSONRPCRequest("eth_getCode", [target, .string(block)])]
+            }
+            let results = try client.batch(requests, deadlineMilliseconds: deadlineMilliseconds)
+            guard results.count == requests.count else {
+                throw MalformedAnswer(description: "accounts: \(results.count) answers to \(requests.count) calls")
+            }
+            for (offset, address) in chunk.enumerated() {
+                let balance = try Self.word(try results[3 * offset].get(), "eth_getBalance \(address)")
+                let nonceWord = try Self.word(try results[3 * offset + 1].get(), "eth_getTransactionCount \(address)")
+                let code = try Self.bytes(try results[3 * offset + 2].get(), "eth_getCode \(address)")
+                guard let nonce = nonceWord.uint64 else {
+                    throw MalformedAnswer(description: "eth_getTransactionCount \(address): nonce \(nonceWord) is above 2^64")
+                }
+                answers.append(nonce == 0 && balance.isZero && code.isEmpty
+                               ? (nil, []) : (AccountInfo(nonce: nonce, balance: balance, codeHash: Keccak256.hash(code)), code))
+            }
+        }
+        return answers
+    }
+
     public func storage(_ address: Address, _ key: U256) throws -> U256 {
         let answer = try client.call("eth_getStorageAt", [.string(address.hexString), .string(key.hexString), .string(block)],
                                      deadlineMilliseconds: deadlineMilliseconds)
