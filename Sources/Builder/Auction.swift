@@ -174,14 +174,20 @@ public final class Auction: @unchecked Sendable {
             "txs": .array(transactions.map { .data($0.networkEncoded) }), "blockNumber": .quantity(target),
             "revertingTxHashes": .array(reverting.map { .string($0.hexString) }),
         ])
-        let (clients, key) = (submit, builderKey)
+        let (clients, key, raw) = (submit, builderKey, service.rawSubmission)
         let outcomes = try await offChainThread { () -> [String?] in
             let results = Mutex<[Int: String?]>([:])
             DispatchQueue.concurrentPerform(iterations: clients.count) { index in
                 var failure: String?
                 do {
-                    _ = try clients[index].call("eth_sendBundle", [request], idempotent: false,
-                                                headersForBody: { body in ["X-Flashbots-Signature": Self.flashbotsSignature(body, key: key)] })
+                    if raw {
+                        // No L1 legs (refused at intake): the submission alone, into the L1's pool.
+                        _ = try clients[index].call("eth_sendRawTransaction", [.data(submission.networkEncoded)],
+                                                    idempotent: false)
+                    } else {
+                        _ = try clients[index].call("eth_sendBundle", [request], idempotent: false,
+                                                    headersForBody: { body in ["X-Flashbots-Signature": Self.flashbotsSignature(body, key: key)] })
+                    }
                 } catch {
                     failure = "\(clients[index].url): \(error)"
                 }

@@ -19,13 +19,17 @@ public final class BuilderService: Sendable {
     let l1: JSONRPCClient
     /// The joint simulation (`lockstep_callBundle`); nil: not offered.
     public let simulation: BundleSimulation?
+    /// The submission goes to the L1 as a raw transaction (`--submit-mode raw`, for an L1 without
+    /// `eth_sendBundle`): bundles with L1 legs are refused, since nothing could keep them atomic with it.
+    public let rawSubmission: Bool
     private let head = Mutex<UInt64?>(nil)
 
     /// - Parameters:
     ///   - l1: the L1 endpoint; its head bounds the target blocks accepted.
     ///   - builder: the builder's address (its L1 account and the based blocks' coinbase).
     public init(l1: JSONRPCClient, l1ChainId: UInt64, l2ChainId: UInt64, book: BundleBook, builder: Address,
-                simulation: BundleSimulation? = nil) {
+                simulation: BundleSimulation? = nil, rawSubmission: Bool = false) {
+        self.rawSubmission = rawSubmission
         self.l1 = l1
         self.l1ChainId = l1ChainId
         self.l2ChainId = l2ChainId
@@ -74,6 +78,11 @@ public final class BuilderService: Sendable {
             let searcher = try Flashbots.signer(call)
             let object = try Self.object(call, "bundle")
             let bundle = try CrossLayerBundle.parse(object, l1ChainId: l1ChainId, l2ChainId: l2ChainId, limits: book.limits)
+            if rawSubmission && !(bundle.l1Before.isEmpty && bundle.l1After.isEmpty) {
+                throw RPCError.server("this builder sends its submissions as raw transactions (--submit-mode raw: its L1 " +
+                                      "has no eth_sendBundle), so nothing would keep l1Before and l1After atomic with " +
+                                      "the based block: send bundles with l2 transactions only")
+            }
             guard let head = l1Head else {
                 throw RPCError.server("the builder has not reached its L1 yet: it cannot check the target block; try again")
             }

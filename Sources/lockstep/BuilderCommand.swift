@@ -40,6 +40,8 @@ struct BuilderCommand: AsyncParsableCommand {
             endpoint at once (default --l1-url) as one eth_sendBundle for that block, signed with
             X-Flashbots-Signature by the builder key (an endpoint that fails is reported, not fatal), unless proving would end later than the slot
             start minus 0.5 s. Statuses: selected, submitted, then landed or notLanded once the block exists.
+            With --submit-mode raw (an L1 without eth_sendBundle) the submission goes alone with
+            eth_sendRawTransaction, and bundles with l1Before or l1After transactions are refused.
             """)
 
     @OptionGroup var service: ServiceOptions
@@ -80,7 +82,13 @@ struct BuilderCommand: AsyncParsableCommand {
     @Option(name: .long, parsing: .singleValue, help: ArgumentHelp("An attestation prover service (lockstep prove), asked instead of local keys (repeatable).", valueName: "url"))
     var proverUrl: [String] = []
 
+    @Option(name: .long, help: ArgumentHelp("How submissions reach the L1: bundle (eth_sendBundle with the bundles' L1 transactions) or raw (eth_sendRawTransaction of the submission alone, for an L1 without eth_sendBundle; bundles with L1 transactions are then refused).", valueName: "mode"))
+    var submitMode = "bundle"
+
     func validate() throws {
+        guard submitMode == "bundle" || submitMode == "raw" else {
+            throw ValidationError("--submit-mode must be bundle or raw")
+        }
         for url in proverUrl where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
             throw ValidationError("--prover-url must be an http:// or https:// URL: \(url)")
         }
@@ -133,7 +141,7 @@ struct BuilderCommand: AsyncParsableCommand {
             provers: proverUrl.isEmpty ? nil : ProverClients(urls: proverUrl)),
             l1ChainId: l1ChainId)
         let builder = BuilderService(l1: l1, l1ChainId: l1ChainId, l2ChainId: l2ChainId, book: book, builder: key.address,
-                                     simulation: simulation)
+                                     simulation: simulation, rawSubmission: submitMode == "raw")
         try? await builder.refreshHead()
         let auction = Auction(service: builder, simulation: simulation,
                               submit: (l1Submit.isEmpty ? [l1Url] : l1Submit).map { JSONRPCClient(url: $0, timeoutMilliseconds: 2_000) },

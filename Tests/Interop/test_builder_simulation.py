@@ -155,3 +155,42 @@ def test_of_two_conflicting_bundles_the_higher_value_one_lands(harness):
     assert block["kind"] == "based" and int(block["l1AnchorNumber"], 16) == target - 1
     # The builder's log reports the unreachable endpoint and the one that took the bundle.
     assert any("to 1 endpoint(s); 1 endpoint(s) failed: http://127.0.0.1:9" in line for line in builder.output), "".join(builder.output)
+
+
+def test_raw_submission_mode_refuses_l1_legs_and_lands_l2_only_bundles(harness):
+    """`--submit-mode raw`, for an L1 without eth_sendBundle: the submission goes alone through
+    eth_sendRawTransaction, so a bundle with L1 transactions is refused with the reason, and an L2-only one lands."""
+    l1, l2, rollup, _ = harness
+    l1_url = l1.provider.endpoint_uri
+    raw = BuilderNode("--dev", "--l1-url", l1_url, "--l2-url", l2.provider.endpoint_uri, "--slot-time", "4",
+                      "--submit-mode", "raw", quiet=False)
+    try:
+        searcher = ACCOUNTS[5]
+        fees = dict(maxFeePerGas=100 * GWEI, maxPriorityFeePerGas=GWEI)
+        deposit = signed(searcher, rollup.functions.sendToL2(searcher.address, b"").build_transaction(dict(
+            fees, chainId=L1_CHAIN_ID, nonce=l1.eth.get_transaction_count(searcher.address), value=ETHER, gas=300_000,
+            **{"from": searcher.address})))
+        answer = rpc(raw.url, "lockstep_sendBundle", [{"l1Before": [deposit], "blockNumber": l1.eth.block_number + 2}])
+        assert "--submit-mode raw" in answer["error"]["message"] and "l2 transactions only" in answer["error"]["message"]
+        for _attempt in range(4):
+            head = l1.eth.block_number
+            while l1.eth.block_number == head:  # early in a slot, before the handoff
+                time.sleep(0.05)
+            payment = signed(searcher, dict(fees, chainId=L2_CHAIN_ID, nonce=l2.eth.get_transaction_count(searcher.address),
+                                            to=ACCOUNTS[8].address, value=ETHER // 100, gas=21_000))
+            bundle_hash = rpc(raw.url, "lockstep_sendBundle", [{"l2": [payment], "blockNumber": head + 2}])["result"]["bundleHash"]
+            deadline = time.time() + 30
+            while True:
+                status = rpc(raw.url, "lockstep_getBundleStatus", [bundle_hash])["result"]
+                if status["status"] in ("landed", "notLanded", "rejected"):
+                    break
+                assert time.time() < deadline, status
+                time.sleep(0.2)
+            if status["status"] == "landed":
+                break
+        assert status["status"] == "landed", status
+        # The submission reached block N on its own, without a bundle around it.
+        block = l1.eth.get_block(head + 2, full_transactions=True)
+        assert [tx["from"] for tx in block["transactions"] if tx["to"] == rollup.address].count(ACCOUNTS[8].address) == 1
+    finally:
+        raw.stop()
