@@ -88,12 +88,13 @@ public final class Auction: @unchecked Sendable {
         let draftsDone = milliseconds()
         var fullSimulations = 0
         var candidates: [(record: BundleRecord, bundle: CrossLayerBundle, value: U256, deposits: Int)] = []
+        var updates: [BundleBook.StatusUpdate] = []
         for (entry, result) in zip(parsed, drafts) {
             if let failure = result.failure {
-                try await book.update(entry.record.hash, status: .rejected,
-                                      reason: "\(failure.layer)\(failure.hash.map { " transaction \($0)" } ?? ""): \(failure.reason)")
+                updates.append(.init(hash: entry.record.hash, status: .rejected,
+                                     reason: "\(failure.layer)\(failure.hash.map { " transaction \($0)" } ?? ""): \(failure.reason)"))
             } else {
-                try await book.update(entry.record.hash, status: .simulated, value: result.value)
+                updates.append(.init(hash: entry.record.hash, status: .simulated, value: result.value))
                 candidates.append((entry.record, entry.bundle, result.value, result.deposits.count))
             }
         }
@@ -110,14 +111,15 @@ public final class Auction: @unchecked Sendable {
         for candidate in candidates {
             let size = candidate.bundle.l2.reduce(0) { $0 + $1.networkEncoded.count + 8 }
             if deposits + candidate.deposits > RollupProtocol.maxDeposits || bytes + size > Self.blockDataBudget {
-                try await book.update(candidate.record.hash, status: .notLanded,
-                                      reason: "no room in the block for L1 block \(target): more valuable bundles filled it")
+                updates.append(.init(hash: candidate.record.hash, status: .notLanded,
+                                     reason: "no room in the block for L1 block \(target): more valuable bundles filled it"))
                 continue
             }
             deposits += candidate.deposits
             bytes += size
             merged.append((candidate.record, candidate.bundle))
         }
+        try await book.update(updates)
         var best: JointSimulation?
         while !merged.isEmpty {
             let whole = Self.concatenate(merged.map(\.bundle), target: target)
@@ -144,10 +146,9 @@ public final class Auction: @unchecked Sendable {
             } else if merged.count > 1 {
                 // Proofs or the submission, which no single bundle explains (a witness over MAX_PROOF_DATA, say):
                 // the less valuable half makes room.
-                for entry in merged[(merged.count / 2)...] {
-                    try await book.update(entry.record.hash, status: .notLanded,
-                                          reason: "no room in the block for L1 block \(target): \(why)")
-                }
+                try await book.update(merged[(merged.count / 2)...].map {
+                    .init(hash: $0.record.hash, status: .notLanded, reason: "no room in the block for L1 block \(target): \(why)")
+                })
                 merged.removeSubrange((merged.count / 2)...)
             } else {
                 try await book.update(merged[0].record.hash, status: .notLanded, reason: "the block for L1 block \(target) failed: \(why)")
@@ -159,7 +160,7 @@ public final class Auction: @unchecked Sendable {
         // an L1 builder ranking bundles by what they pay it takes the most valuable based block of competing builders.
         let submission = Self.bidding(simulated, bid: best.value / U256(100) &* U256(UInt64(bidPercent)),
                                       gasUsed: best.submission?.gasUsed ?? simulated.gasLimit, key: builderKey)
-        for entry in merged { try await book.update(entry.record.hash, status: .selected, reason: "selected for L1 block \(target)") }
+        try await book.update(merged.map { .init(hash: $0.record.hash, status: .selected, reason: "selected for L1 block \(target)") })
 
         // No bundle after slotStart(N) − relaySlack.
         guard Date().timeIntervalSince1970 <= slotStart - relaySlack else {
@@ -203,7 +204,7 @@ public final class Auction: @unchecked Sendable {
             }
             return "L1 block \(target): every L1 endpoint refused the merged bundle: \(failures.joined(separator: "; "))"
         }
-        for entry in merged { try await book.update(entry.record.hash, status: .submitted, value: nil) }
+        try await book.update(merged.map { .init(hash: $0.record.hash, status: .submitted) })
         sent.append((target, submission.hash, merged.map(\.record.hash)))
         let refusals = failures.isEmpty ? "" : "; \(failures.count) endpoint(s) failed: \(failures.joined(separator: "; "))"
         return "L1 block \(target): sent \(merged.count) bundle(s) of \(records.count) in \(milliseconds()) ms (drafts " +
@@ -237,7 +238,8 @@ public final class Auction: @unchecked Sendable {
                          blockNumber: target, minTimestamp: bundles.map(\.minTimestamp).max() ?? 0,
                          maxTimestamp: bundles.map(\.maxTimestamp).filter { $0 > 0 }.min() ?? 0,
                          revertingTxHashes: Set(bundles.flatMap(\.revertingTxHashes)), replacementUuid: nil,
-                         replacementNonce: nil)
+                         replacementNonce: nil,
+                         senders: bundles.reduce(into: [:]) { $0.merge($1.senders) { first, _ in first } })
     }
 
     func l1Timestamp(_ number: UInt64) async throws -> Double {

@@ -323,15 +323,39 @@ public final class BundleBook: Sendable {
 
     /// Sets bundle `hash`'s status (durably), with the reason and value when given.
     public func update(_ hash: Hash, status: BundleStatus, reason: String? = nil, value: U256? = nil) async throws {
+        try await update([StatusUpdate(hash: hash, status: status, reason: reason, value: value)])
+    }
+
+    /// A new status for one bundle.
+    public struct StatusUpdate: Sendable {
+        public var hash: Hash
+        public var status: BundleStatus
+        public var reason: String?
+        public var value: U256?
+
+        public init(hash: Hash, status: BundleStatus, reason: String? = nil, value: U256? = nil) {
+            self.hash = hash
+            self.status = status
+            self.reason = reason
+            self.value = value
+        }
+    }
+
+    /// Applies `updates` in one commit (an auction moves a thousand bundles at once).
+    public func update(_ updates: [StatusUpdate]) async throws {
+        guard !updates.isEmpty else { return }
         try await mutate { state, changes in
-            guard var record = state.records[hash] else { return }
-            record.status = status
-            record.reason = reason
-            if let value { record.value = value }
-            record.updatedAt = Self.now()
-            changes.put(record, into: &state)
-            if !status.isActive, let key = Self.replacementKey(record), state.replacements[key] == hash {
-                state.replacements[key] = nil
+            let now = Self.now()
+            for update in updates {
+                guard var record = state.records[update.hash] else { continue }
+                record.status = update.status
+                record.reason = update.reason
+                if let value = update.value { record.value = value }
+                record.updatedAt = now
+                changes.put(record, into: &state)
+                if !update.status.isActive, let key = Self.replacementKey(record), state.replacements[key] == update.hash {
+                    state.replacements[key] = nil
+                }
             }
         }
     }

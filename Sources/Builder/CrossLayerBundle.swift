@@ -36,6 +36,8 @@ public struct CrossLayerBundle: Sendable {
     public var revertingTxHashes: Set<Hash>
     public var replacementUuid: String?
     public var replacementNonce: UInt64?
+    /// Each transaction's sender, recovered once when the bundle was read (by transaction hash).
+    public var senders: [Hash: Address] = [:]
     /// §9.2.
     public var hash: Hash {
         CrossLayerBundleHash.of(l1Before: l1Before.map(\.hash), l2: l2.map(\.hash), l1After: l1After.map(\.hash))
@@ -59,6 +61,7 @@ public struct CrossLayerBundle: Sendable {
         var total = 0
         var bytes = 0
         var seen: Set<Hash> = []
+        var senders: [Hash: Address] = [:]
         func leg(_ name: String, chainId: UInt64) throws(RPCError) -> [Transaction] {
             guard let value = object[name], value != .null else { return [] }
             let raws = try RPCParams.array(value, name)
@@ -80,7 +83,7 @@ public struct CrossLayerBundle: Sendable {
                 let transaction: Transaction
                 do {
                     transaction = try Transaction.decode(data)
-                    _ = try transaction.recoverSender()
+                    senders[transaction.hash] = try transaction.recoverSender()
                 } catch {
                     throw .invalidParams("\(field): \(error)")
                 }
@@ -143,6 +146,6 @@ public struct CrossLayerBundle: Sendable {
         }
         return CrossLayerBundle(l1Before: l1Before, l2: l2, l1After: l1After, blockNumber: blockNumber,
                                 minTimestamp: minTimestamp, maxTimestamp: maxTimestamp, revertingTxHashes: reverting,
-                                replacementUuid: uuid, replacementNonce: try integer("replacementNonce"))
+                                replacementUuid: uuid, replacementNonce: try integer("replacementNonce"), senders: senders)
     }
 }

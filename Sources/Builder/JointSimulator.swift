@@ -159,13 +159,11 @@ public final class JointSimulator {
     /// Reads the accounts `bundles` touch first (their senders and recipients on each chain) from both forks in
     /// batches, so the simulations that follow do not fetch them one round trip at a time.
     public func prefetch(_ bundles: [CrossLayerBundle]) {
-        func touched(_ transactions: [Transaction]) -> [Address] {
-            transactions.flatMap { transaction in
-                [(try? transaction.recoverSender()), transaction.to].compactMap { $0 }
-            }
+        func touched(_ transactions: [Transaction], _ senders: [Hash: Address]) -> [Address] {
+            transactions.flatMap { transaction in [senders[transaction.hash], transaction.to].compactMap { $0 } }
         }
-        l1Base.remote.prefetch(accounts: bundles.flatMap { touched($0.l1Before + $0.l1After) } + [builder])
-        l2Fork.base.remote.prefetch(accounts: bundles.flatMap { touched($0.l2) } + [builder])
+        l1Base.remote.prefetch(accounts: bundles.flatMap { touched($0.l1Before + $0.l1After, $0.senders) } + [builder])
+        l2Fork.base.remote.prefetch(accounts: bundles.flatMap { touched($0.l2, $0.senders) } + [builder])
     }
 
     /// The L2 node's `eth_getProof` answers at the slot-end block, by account, with the slots they cover (the state
@@ -198,11 +196,11 @@ public final class JointSimulator {
 
     /// Applies `transactions` to `execution`, recording each; a failure not allowed by `reverting` stops the bundle.
     static func apply(_ transactions: [Transaction], layer: String, to execution: BlockExecution, reverting: Set<Hash>,
-                      into results: inout [SimulatedTransaction]) throws {
+                      senders: [Hash: Address] = [:], into results: inout [SimulatedTransaction]) throws {
         for transaction in transactions {
             let receipt: Receipt
             do {
-                receipt = try execution.apply(transaction)
+                receipt = try execution.apply(transaction, sender: senders[transaction.hash])
             } catch {
                 throw SimulationFailure(layer: layer, hash: transaction.hash, reason: "not includable: \(error)")
             }
@@ -228,6 +226,11 @@ public final class JointSimulator {
             throw SimulationFailure(layer: "bundle", hash: nil,
                                     reason: "L1 block \(target) is expected at \(l1Timestamp), outside the bundle's timestamps")
         }
+        // A draft of a bundle with no l1Before needs no L1 block at all.
+        if simulation.draft && bundle.l1Before.isEmpty {
+            simulation.l2Value = try draftBlock(bundle, deposits: [], into: &simulation.l2)
+            return
+        }
         // L1: l1Before on top of block N − 1, and the deposits it queued.
         let l1Attributes = BlockAttributes(timestamp: l1Timestamp, coinbase: .zero,
                                            prevRandao: Keccak256.hash(l1.head.hash.bytes), parentBeaconBlockRoot: .zero)
@@ -235,7 +238,7 @@ public final class JointSimulator {
         let l1Execution = BlockExecution(config: l1.config, header: l1Header, worldState: l1.state)
         let builderBefore = l1.state.account(builder)?.balance ?? .zero
         try Self.apply(bundle.l1Before, layer: "l1Before", to: l1Execution, reverting: bundle.revertingTxHashes,
-                       into: &simulation.l1Before)
+                       senders: bundle.senders, into: &simulation.l1Before)
         for log in l1Execution.receipts.flatMap(\.logs)
         where log.address == rollup && log.topics.first == DepositMessage.depositQueuedTopic {
             simulation.deposits.append(try DepositMessage(depositQueued: log, l2ChainId: handoff.handoff.l2ChainId))
@@ -246,8 +249,7 @@ public final class JointSimulator {
 
         if simulation.draft {
             simulation.l2Value = try draftBlock(bundle, deposits: simulation.deposits, into: &simulation.l2)
-            let changes = try l1Execution.finishChanges()
-            let builderAfter = changes.changes.last { $0.address == builder }?.info?.balance ?? builderBefore
+            let builderAfter = l1Execution.state.balance(builder)
             simulation.l1Value = builderAfter > builderBefore ? builderAfter &- builderBefore : .zero
             return
         }
@@ -316,7 +318,7 @@ public final class JointSimulator {
         simulation.submission = submitted.first
         simulation.submissionTransaction = submission
         try Self.apply(bundle.l1After, layer: "l1After", to: l1Execution, reverting: bundle.revertingTxHashes,
-                       into: &simulation.l1After)
+                       senders: bundle.senders, into: &simulation.l1After)
 
         // L1 value: what reached the builder's address, its own submission's cost added back.
         let changes = try l1Execution.finishChanges()
@@ -342,9 +344,10 @@ public final class JointSimulator {
         } catch {
             throw SimulationFailure(layer: "l2", hash: nil, reason: "the deposits cannot be relayed: \(error)")
         }
-        try Self.apply(bundle.l2, layer: "l2", to: execution.execution, reverting: bundle.revertingTxHashes, into: &results)
-        let changes = try execution.execution.finishChanges()
-        let coinbaseAfter = changes.changes.last { $0.address == builder }?.info?.balance ?? coinbaseBefore
+        try Self.apply(bundle.l2, layer: "l2", to: execution.execution, reverting: bundle.revertingTxHashes,
+                       senders: bundle.senders, into: &results)
+        // The post-block system calls change nothing a draft weighs: the coinbase's balance is read as it stands.
+        let coinbaseAfter = execution.execution.state.balance(builder)
         return coinbaseAfter > coinbaseBefore ? coinbaseAfter &- coinbaseBefore : .zero
     }
 
@@ -366,7 +369,8 @@ public final class JointSimulator {
         } catch {
             throw SimulationFailure(layer: "l2", hash: nil, reason: "the deposits cannot be relayed: \(error)")
         }
-        try Self.apply(bundle.l2, layer: "l2", to: execution.execution, reverting: bundle.revertingTxHashes, into: &results)
+        try Self.apply(bundle.l2, layer: "l2", to: execution.execution, reverting: bundle.revertingTxHashes,
+                       senders: bundle.senders, into: &results)
         let changes = try execution.execution.finishChanges()
         let coinbaseAfter = changes.changes.last { $0.address == builder }?.info?.balance ?? coinbaseBefore
         let witness = try remoteWitness(recorder: recorder, changes: changes.changes)
