@@ -114,6 +114,8 @@ public final class JointSimulator {
     public let attesters: [PrivateKey]
     /// Attestation provers over HTTP; used instead of `attesters` when set.
     public let provers: ProverClients?
+    /// The external prover (proof system 2), when the Rollup counts that slot.
+    public let externalProver: ExternalProverClient?
     /// Whether the Rollup's policy counts an execute proof (then the L1 fork runs the EXECUTE precompile).
     public let executeProof: Bool
     public let domain: RollupDomain
@@ -124,7 +126,7 @@ public final class JointSimulator {
     /// - Throws: `NodeError` when either chain cannot be reached or its fork block does not match the handoff.
     public init(handoff: SignedHandoff, l1Url: String, l1ChainId: UInt64, l2Url: String, rollup: Address,
                 builderKey: PrivateKey, attesters: [PrivateKey], executeProof: Bool, slotTime: UInt64,
-                provers: ProverClients? = nil) throws {
+                provers: ProverClients? = nil, externalProver: ExternalProverClient? = nil) throws {
         let target = handoff.handoff.l1TargetBlockNumber
         guard target > 0 else { throw NodeError("the handoff targets L1 block 0") }
         let l1Fork = try UpstreamFork.connect(url: l1Url, blockNumber: target - 1)
@@ -149,6 +151,7 @@ public final class JointSimulator {
         self.builderKey = builderKey
         self.attesters = attesters
         self.provers = provers
+        self.externalProver = externalProver
         self.executeProof = executeProof
         domain = RollupDomain(l1ChainId: l1ChainId, rollup: rollup)
         l1Timestamp = l1Fork.header.timestamp + slotTime
@@ -295,6 +298,17 @@ public final class JointSimulator {
             proofs.append(RollupCalls.Proof(system: RollupCalls.Proof.attestationSystem,
                                             data: RollupCalls.attestationProof(publicInputsHash: inputs.hash, domain: domain,
                                                                                keys: attesters)))
+        }
+        if let externalProver {
+            let request = AttestationRequest(mode: .based, blockData: blockData,
+                                             executeProof: ExecuteCall.executeProof(parent: parent, witness: witness),
+                                             l1BlockNumber: target, l1ParentHash: handoff.handoff.l1ParentHash, submitter: builder)
+            do {
+                proofs.append(RollupCalls.Proof(system: RollupCalls.Proof.externalSystem,
+                                                data: try externalProver.prove(request, expected: inputs.hash)))
+            } catch {
+                throw SimulationFailure(layer: "proofs", hash: nil, reason: "the external prover did not prove: \(error)")
+            }
         }
         if executeProof {
             proofs.append(RollupCalls.Proof(system: RollupCalls.Proof.executeSystem,

@@ -19,10 +19,13 @@ public struct SimulationSettings: Sendable {
     public var slotTime: UInt64
     /// Attestation provers over HTTP (`--prover-url`); used instead of `attesters` when set.
     public var provers: ProverClients?
+    /// The external prover (proof system 2, `--external-prover-url`), asked when the Rollup has that slot configured.
+    public var externalProver: ExternalProverClient?
 
     public init(l1Url: String, l2Url: String, rollup: Address, builderKey: PrivateKey, attesters: [PrivateKey],
-                slotTime: UInt64, provers: ProverClients? = nil) {
+                slotTime: UInt64, provers: ProverClients? = nil, externalProver: ExternalProverClient? = nil) {
         self.provers = provers
+        self.externalProver = externalProver
         self.l1Url = l1Url
         self.l2Url = l2Url
         self.rollup = rollup
@@ -86,12 +89,18 @@ public final class BundleSimulation: Sendable {
                                                               "data": .data(ABIValue.call("verifiers(uint256)", [.uint(UInt64(1))]))]),
                                                      "latest"])
                 let execute = (answer.dataValue ?? []).contains { $0 != 0 }
+                // An external proof counts only where the Rollup has slot 2 configured.
+                let external = try l1.call("eth_call", [.object(["to": .string(settings.rollup.hexString),
+                                                                "data": .data(ABIValue.call("verifiers(uint256)", [.uint(UInt64(2))]))]),
+                                                       "latest"])
+                let externalConfigured = (external.dataValue ?? []).contains { $0 != 0 }
                 do {
                     slot.simulator = try JointSimulator(handoff: handoff, l1Url: settings.l1Url, l1ChainId: l1ChainId,
                                                         l2Url: settings.l2Url, rollup: settings.rollup,
                                                         builderKey: settings.builderKey, attesters: settings.attesters,
                                                         executeProof: execute, slotTime: settings.slotTime,
-                                                        provers: settings.provers)
+                                                        provers: settings.provers,
+                                                        externalProver: externalConfigured ? settings.externalProver : nil)
                 } catch {
                     throw RPCError.server("cannot fork the chains for the handoff of L1 block \(handoff.handoff.l1TargetBlockNumber): \(error)")
                 }

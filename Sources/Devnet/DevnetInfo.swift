@@ -26,9 +26,13 @@ public struct DevnetInfo: Sendable {
     public var l2BlockTime: Double
     public var basedWindow: Double
     public var dataDirectory: String?
+    /// The external-proof slot's test prover, when the harness runs one.
+    public var externalProver: Service?
 
     public init(harness: Harness, l1Url: String, l2Url: String, builders: [Service], provers: [Service],
-                slotTime: Double, l2BlockTime: Double, basedWindow: Double, dataDirectory: String?) {
+                slotTime: Double, l2BlockTime: Double, basedWindow: Double, dataDirectory: String?,
+                externalProver: Service? = nil) {
+        self.externalProver = externalProver
         self.harness = harness
         self.l1Url = l1Url
         self.l2Url = l2Url
@@ -66,18 +70,22 @@ public struct DevnetInfo: Sendable {
                            "genesisHash": .string(self.harness.l2GenesisHash.description)]),
             "builders": services(self.builders),
             "provers": services(self.provers),
+            "externalProver": self.externalProver.map { .object(["url": .string($0.url), "address": .string($0.address.checksummed),
+                                                                 "note": "a test stand-in: signs after re-executing, proves nothing"]) } ?? .null,
             "sequencer": .string(Harness.sequencerKey.address.checksummed),
             "timing": .object(["slotTime": .number(JSONNumber(self.slotTime) ?? JSONNumber(0)),
                                "l2BlockTime": .number(JSONNumber(self.l2BlockTime) ?? JSONNumber(0)),
                                "basedWindow": .number(JSONNumber(self.basedWindow) ?? JSONNumber(0))]),
             "policy": .object(["threshold": .number(JSONNumber(c.policy.threshold)), "verifiers": .array([
                 .string("AttestationVerifier (2 of \(Harness.signers.map(\.checksummed).joined(separator: ", ")))")]
-                + (c.executeVerifier == nil ? [] : [.string("ExecuteVerifier (the EXECUTE precompile at 0x0101)")]))]),
+                + (c.executeVerifier == nil ? [] : [.string("ExecuteVerifier (the EXECUTE precompile at 0x0101)")])
+                + (c.externalVerifier == nil ? [] : [.string("ExternalVerifier (test stand-in: a signature, not a zk proof)")]))]),
             "contracts": .object([
                 "l1": .object([
                     "rollup": .string(c.rollup.checksummed),
                     "attestationVerifier": .string(c.attestationVerifier.checksummed),
                     "executeVerifier": c.executeVerifier.map { .string($0.checksummed) } ?? .null,
+                    "externalVerifier": c.externalVerifier.map { .string($0.checksummed) } ?? .null,
                     "token": .string(c.token.checksummed),
                     "vault": .string(c.vault.checksummed),
                     "amm": .string(c.pool.checksummed),
@@ -102,6 +110,7 @@ public struct DevnetInfo: Sendable {
                 "L2Messenger": Self.abi(ContractArtifacts.l2MessengerABI),
                 "L1BlockInfo": Self.abi(ContractArtifacts.l1BlockInfoABI),
                 "Assertions": Self.abi(ContractArtifacts.assertionsABI),
+                "ExternalVerifier": Self.abi(ContractArtifacts.externalVerifierABI),
             ]),
             "accounts": accounts,
             "dataDir": self.dataDirectory.map(JSONValue.string) ?? .null,

@@ -14,13 +14,15 @@ public struct L1Contracts: Sendable, Equatable {
     public var firstNonce: UInt64
     public var attestationVerifier: Address
     public var executeVerifier: Address?
+    /// The external-proof slot's test stand-in (`ExternalVerifier`, proof system 2), when the harness runs one.
+    public var externalVerifier: Address?
     public var rollup: Address
     public var token: Address
     public var vault: Address
     public var pool: Address
     public var assertions: Address
 
-    public init(deployer: Address, firstNonce: UInt64, execute: Bool) {
+    public init(deployer: Address, firstNonce: UInt64, execute: Bool, external: Bool = false) {
         self.deployer = deployer
         self.firstNonce = firstNonce
         var nonce = firstNonce
@@ -30,6 +32,7 @@ public struct L1Contracts: Sendable, Equatable {
         }
         self.attestationVerifier = next()
         self.executeVerifier = execute ? next() : nil
+        self.externalVerifier = external ? next() : nil
         self.rollup = next()
         self.token = next()
         self.vault = next()
@@ -38,12 +41,15 @@ public struct L1Contracts: Sendable, Equatable {
     }
 
     /// The deployer's nonce after the deployments (the calls that follow them start here).
-    public var nonceAfterDeployments: UInt64 { firstNonce + (executeVerifier == nil ? 6 : 7) }
+    public var nonceAfterDeployments: UInt64 {
+        firstNonce + 6 + (executeVerifier == nil ? 0 : 1) + (externalVerifier == nil ? 0 : 1)
+    }
 
-    /// The verifiers the Rollup is built with and its threshold: 2 of attestation and EXECUTE, or the attestation alone.
+    /// The verifiers the Rollup is built with and its threshold: every configured one must verify (2 of attestation
+    /// and EXECUTE; the attestation alone without EXECUTE; with the external slot, that one too).
     public var policy: (verifiers: [Address], threshold: UInt64) {
-        if let executeVerifier { return ([attestationVerifier, executeVerifier, .zero], 2) }
-        return ([attestationVerifier, .zero, .zero], 1)
+        let verifiers = [attestationVerifier, executeVerifier ?? .zero, externalVerifier ?? .zero]
+        return (verifiers, UInt64(verifiers.filter { $0 != .zero }.count))
     }
 
     /// The built-in L1's: development account 0 from nonce 0, with EXECUTE.
@@ -70,6 +76,8 @@ public struct Harness: Sendable {
     /// The attestation provers' keys (the verifier's signers, of which two must sign).
     public static let proverKeys = [7, 6].map { DevAccounts.privateKeys[$0] }
     public static let signers = [7, 6, 5].map { DevAccounts.addresses[$0] }
+    /// The external-proof slot's test prover (`--external-prover`); derived, never use it elsewhere.
+    public static let externalProverKey = try! PrivateKey(bytes: Keccak256.digest(Array("lockstep devnet external test prover".utf8)))
     public static let attestationThreshold: UInt64 = 2
 
     public static let ether = U256(1_000_000_000_000_000_000)
@@ -91,6 +99,8 @@ public struct Harness: Sendable {
     public let contracts: L1Contracts
     /// The built-in L1's genesis with every contract deployed; nil for an external L1 (`deploy(on:)` deploys there).
     public private(set) var l1: Genesis?
+    /// Whether the harness runs its own L1 (`l1` is its genesis) rather than deploying on an external one.
+    public let builtInL1: Bool
     public let l2: Genesis
     /// The L2 genesis block's hash and state root (the Rollup's constructor arguments).
     public let l2GenesisHash: Hash
@@ -110,14 +120,16 @@ public struct Harness: Sendable {
     ///   - timestamp: both genesis blocks' timestamp.
     ///   - builders: how many builders take part (the first is development account 8; the others get derived keys,
     ///     funded with 10,000 ETH on both chains).
-    ///   - contracts: where the L1 contracts are; `.builtIn` makes the built-in L1's genesis with them deployed.
+    ///   - contracts: where the L1 contracts are (on the built-in L1: development account 0 from nonce 0).
+    ///   - builtInL1: make the built-in L1's genesis with the contracts deployed; false for an external L1.
     /// - Throws: `GenesisScriptError` when a contract cannot be deployed (a broken artifact).
     public init(l1ChainId: UInt64 = RollupProtocol.devnetL1ChainId, l2ChainId: UInt64 = RollupProtocol.devnetL2ChainId,
                 timestamp: UInt64, gasLimit: UInt64 = 30_000_000, builders: Int = 1,
-                contracts: L1Contracts = .builtIn) throws {
+                contracts: L1Contracts = .builtIn, builtInL1: Bool = true) throws {
         self.l1ChainId = l1ChainId
         self.l2ChainId = l2ChainId
         self.contracts = contracts
+        self.builtInL1 = builtInL1
         self.extraBuilderKeys = builders > 1 ? (1..<builders).map(Self.builderKey) : []
         let funded = Dictionary(uniqueKeysWithValues: self.extraBuilderKeys.map {
             ($0.address, InMemoryState.Account(balance: U256(10_000) &* Self.ether))
@@ -157,7 +169,8 @@ public struct Harness: Sendable {
         self.l2GenesisHash = L2Genesis.header(l2, stateRoot: world.stateRoot, l1AnchorNumber: 0, l1AnchorHash: .zero).hash
 
         self.l1 = nil
-        guard contracts == .builtIn else { return }
+        guard builtInL1 else { return }
+        precondition(contracts.deployer == Self.deployer && contracts.firstNonce == 0, "the built-in L1's deployer is account 0 from nonce 0")
         // The built-in L1: the same deployments and calls as `deploy(on:)` makes on an external L1, run at genesis.
         var l1Base = Genesis.devnetL1(chainId: l1ChainId, timestamp: timestamp, gasLimit: gasLimit, extraAccounts: funded)
         l1Base.executePrecompile = true
@@ -202,6 +215,12 @@ public struct Harness: Sendable {
                 bytecode: ContractArtifacts.executeVerifierBytecode, arguments: ABIValue.encode([.uint(self.l2ChainId)]),
                 address: execute)))
         }
+        if let external = c.externalVerifier {
+            steps.append(Step(what: "deploying ExternalVerifier (the test stand-in for a zk verifier)", kind: .deploy(
+                bytecode: ContractArtifacts.externalVerifierBytecode,
+                arguments: ABIValue.encode([.address(c.rollup), .address(Self.externalProverKey.address)]),
+                address: external)))
+        }
         let policy = c.policy
         steps += [
             Step(what: "deploying Rollup", kind: .deploy(
@@ -240,7 +259,7 @@ public struct Harness: Sendable {
                 target: c.pool, data: ABIValue.call("addLiquidity(uint256)", [.uint(Self.poolTokens)]),
                 value: Self.poolEther)),
         ]
-        if c != .builtIn {
+        if !self.builtInL1 {
             // The built-in L1 funds the extra builders at genesis; elsewhere the deployer pays their first gas.
             for key in self.extraBuilderKeys {
                 steps.append(Step(what: "funding builder \(key.address)", kind: .call(

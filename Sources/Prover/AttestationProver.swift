@@ -75,10 +75,19 @@ public struct AttestationProver: Sendable {
         let refused = Atomic<Int>(0)
     }
 
-    public init(key: PrivateKey, domain: RollupDomain, l2ChainId: UInt64) {
+    /// What the prover signs: an `Attestation` (proof system 0), or, as the external-proof slot's test stand-in,
+    /// an `ExternalProof` (proof system 2, served as `zk_prove`; not a zero-knowledge proof, and it says so).
+    public enum Kind: Sendable {
+        case attestation
+        case externalTest
+    }
+    public let kind: Kind
+
+    public init(key: PrivateKey, domain: RollupDomain, l2ChainId: UInt64, kind: Kind = .attestation) {
         self.key = key
         self.domain = domain
         self.l2ChainId = l2ChainId
+        self.kind = kind
     }
 
     /// The public inputs and the signature, or a refusal that says why.
@@ -103,14 +112,19 @@ public struct AttestationProver: Sendable {
         if let claimed = request.publicInputsHash, claimed != inputs.hash {
             throw L2BlockError("the claimed public inputs hash \(claimed) is not the blocks' (\(inputs.hash))")
         }
-        return (inputs, domain.sign(Attestation(publicInputsHash: inputs.hash), key: key))
+        switch kind {
+        case .attestation: return (inputs, domain.sign(Attestation(publicInputsHash: inputs.hash), key: key))
+        case .externalTest: return (inputs, domain.sign(ExternalProof(publicInputsHash: inputs.hash), key: key))
+        }
     }
 
     /// `prover_prove` and `prover_info`.
     public func methods() -> RPCMethods {
         var methods = RPCMethods()
         let prover = self
-        methods.register("prover_prove") { call in
+        // The external prover API (Specs/prover-api.md) has its own method, so an attestation is never mistaken
+        // for an external proof or the other way round.
+        methods.register(kind == .attestation ? "prover_prove" : "zk_prove") { call in
             try call.params.expectCount(1, 1)
             let request = try AttestationRequest(json: try RPCParams.object(try call.params.required(0, "request"), "request"))
             // Stateless re-execution is CPU work: off the server's cooperative threads.
@@ -126,6 +140,13 @@ public struct AttestationProver: Sendable {
                     }
                 }
             }
+            if prover.kind == .externalTest {
+                return .object([
+                    "publicInputsHash": .string(result.0.hash.hexString), "system": .quantity(UInt64(RollupCalls.Proof.externalSystem)),
+                    "proof": .data(result.1), "prover": .string(prover.key.address.hexString),
+                    "notAProof": "a signature by a test key after a stateless re-execution, standing in for a zero-knowledge proof",
+                ])
+            }
             return .object([
                 "publicInputsHash": .string(result.0.hash.hexString), "signature": .data(result.1),
                 "prover": .string(prover.key.address.hexString), "blockNumber": .quantity(result.0.blockNumber),
@@ -134,6 +155,7 @@ public struct AttestationProver: Sendable {
         }
         methods.register("prover_info") { _ in
             .object(["prover": .string(prover.key.address.hexString), "l2ChainId": .quantity(prover.l2ChainId),
+                     "kind": prover.kind == .attestation ? "attestation" : "external-test (signs, does not prove)",
                      "signed": .quantity(UInt64(prover.counts.signed.load(ordering: .relaxed))),
                      "refused": .quantity(UInt64(prover.counts.refused.load(ordering: .relaxed))),
                      "domain": .object(["name": "Lockstep", "version": "1", "chainId": .quantity(prover.domain.l1ChainId),
@@ -176,5 +198,30 @@ public struct ProverClients: Sendable {
         }
         let signed = results.withLock { $0 }.sorted { $0.0 < $1.0 }
         return (signed.flatMap(\.1), signed.count, failures.withLock { $0 })
+    }
+}
+
+/// Asks an external prover over HTTP (`zk_prove`, Specs/prover-api.md) for proof system 2 within a deadline,
+/// and checks the answer is for the expected public inputs. Blocks the calling thread.
+public struct ExternalProverClient: Sendable {
+    public let client: JSONRPCClient
+    public let deadlineMilliseconds: Int
+
+    public init(url: String, deadlineMilliseconds: Int = 2_000) {
+        client = JSONRPCClient(url: url, timeoutMilliseconds: deadlineMilliseconds)
+        self.deadlineMilliseconds = deadlineMilliseconds
+    }
+
+    /// The proof for `request`, whose public inputs hash must be `expected`.
+    /// - Throws: the prover's refusal, a transport error, or a proof for other public inputs.
+    public func prove(_ request: AttestationRequest, expected: Hash) throws -> [UInt8] {
+        var request = request
+        request.publicInputsHash = expected
+        let answer = try client.call("zk_prove", [request.json], deadlineMilliseconds: deadlineMilliseconds)
+        guard answer["publicInputsHash"]?.stringValue.flatMap({ try? Hash(hex: $0) }) == expected,
+              let proof = try answer["proof"]?.decodeData(), !proof.isEmpty else {
+            throw L2BlockError("external prover \(client.url) answered a proof for other public inputs, or none")
+        }
+        return proof
     }
 }

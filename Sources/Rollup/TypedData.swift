@@ -139,3 +139,23 @@ public struct Attestation: TypedStruct, Hashable {
         return words.keccak
     }
 }
+
+/// The external-proof slot's test stand-in (proof system 2, §8.4): the test prover's signature over a public
+/// inputs hash. A real deployment puts a zero-knowledge verifier in that slot; this is not one.
+public struct ExternalProof: TypedStruct, Hashable {
+    public var publicInputsHash: Hash
+
+    public init(publicInputsHash: Hash) {
+        self.publicInputsHash = publicInputsHash
+    }
+
+    public static let typeString = "ExternalProof(bytes32 publicInputsHash)"
+    static let typeHash = RollupProtocol.tag(typeString)
+
+    public var structHash: Hash {
+        var words = ABIWords(capacity: 2)
+        words.append(Self.typeHash)
+        words.append(self.publicInputsHash)
+        return words.keccak
+    }
+}

@@ -107,9 +107,12 @@ public struct RangeProver: Sendable {
     public var execute: Bool
     /// Attestation provers over HTTP (`lockstep prove`); used instead of `attesters` when set.
     public var provers: ProverClients?
+    /// The external prover (proof system 2, §8.4), asked when the Rollup has that slot configured.
+    public var externalProver: ExternalProverClient?
 
     public init(l2ChainId: UInt64, domain: RollupDomain, attesters: [PrivateKey], execute: Bool = true,
-                provers: ProverClients? = nil) {
+                provers: ProverClients? = nil, externalProver: ExternalProverClient? = nil) {
+        self.externalProver = externalProver
         self.l2ChainId = l2ChainId
         self.domain = domain
         self.attesters = attesters
@@ -143,6 +146,17 @@ public struct RangeProver: Sendable {
             proofs.append(RollupCalls.Proof(system: RollupCalls.Proof.attestationSystem,
                                             data: RollupCalls.attestationProof(publicInputsHash: inputs.hash, domain: domain,
                                                                                keys: attesters)))
+        }
+        if let externalProver {
+            let request = AttestationRequest(mode: .settlement, blockData: range.blockData, executeProof: executeProof,
+                                             l1BlockNumber: inputs.l1BlockNumber, l1ParentHash: inputs.l1ParentHash,
+                                             submitter: submitter)
+            do {
+                proofs.append(RollupCalls.Proof(system: RollupCalls.Proof.externalSystem,
+                                                data: try externalProver.prove(request, expected: inputs.hash)))
+            } catch {
+                throw L2BlockError("the external prover did not prove: \(error)")
+            }
         }
         if execute {
             // Last: a failing EXECUTE consumes the gas forwarded to it (§8.1).

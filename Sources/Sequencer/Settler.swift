@@ -29,14 +29,14 @@ public final class Settler: @unchecked Sendable {
     ///   - l1: the L1 endpoint read from; `submit` the one transactions go to (often the same).
     ///   - attesters: the attestation provers' keys (§8.2).
     public init(node: L2Node, l1: JSONRPCClient, submit: JSONRPCClient, rollup: Address, attesters: [PrivateKey],
-                execute: Bool = true, provers: ProverClients? = nil) {
+                execute: Bool = true, provers: ProverClients? = nil, externalProver: ExternalProverClient? = nil) {
         self.node = node
         self.l1 = l1
         self.submit = submit
         self.rollup = rollup
         key = node.identity.key
         prover = RangeProver(l2ChainId: node.chainId, domain: node.identity.domain, attesters: attesters, execute: execute,
-                             provers: provers)
+                             provers: provers, externalProver: externalProver)
     }
 
     func call(_ client: JSONRPCClient, _ method: String, _ params: [JSONValue], idempotent: Bool = true) async throws -> JSONValue {

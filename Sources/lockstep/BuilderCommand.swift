@@ -82,6 +82,9 @@ struct BuilderCommand: AsyncParsableCommand {
     @Option(name: .long, parsing: .singleValue, help: ArgumentHelp("An attestation prover service (lockstep prove), asked instead of local keys (repeatable).", valueName: "url"))
     var proverUrl: [String] = []
 
+    @Option(name: .long, help: ArgumentHelp("An external prover (proof system 2, e.g. `lockstep prove --external-test`) to ask for each based block, when the Rollup has that slot configured.", valueName: "url"))
+    var externalProverUrl: String?
+
     @Option(name: .long, help: ArgumentHelp("How submissions reach the L1: bundle (eth_sendBundle with the bundles' L1 transactions) or raw (eth_sendRawTransaction of the submission alone, for an L1 without eth_sendBundle; bundles with L1 transactions are then refused).", valueName: "mode"))
     var submitMode = "bundle"
 
@@ -89,8 +92,8 @@ struct BuilderCommand: AsyncParsableCommand {
         guard submitMode == "bundle" || submitMode == "raw" else {
             throw ValidationError("--submit-mode must be bundle or raw")
         }
-        for url in proverUrl where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
-            throw ValidationError("--prover-url must be an http:// or https:// URL: \(url)")
+        for url in proverUrl + [externalProverUrl].compactMap({ $0 }) where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            throw ValidationError("--prover-url and --external-prover-url must be http:// or https:// URLs: \(url)")
         }
         try service.validate(port: port)
         for (name, url) in [("--l1-url", l1Url), ("--l2-url", l2Url)] + l1Submit.map { ("--l1-submit", $0) } where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
@@ -138,7 +141,8 @@ struct BuilderCommand: AsyncParsableCommand {
         }
         let simulation = try BundleSimulation(settings: SimulationSettings(
             l1Url: l1Url, l2Url: l2Url, rollup: rollupAddress, builderKey: key, attesters: try attesters(), slotTime: slotTime,
-            provers: proverUrl.isEmpty ? nil : ProverClients(urls: proverUrl)),
+            provers: proverUrl.isEmpty ? nil : ProverClients(urls: proverUrl),
+            externalProver: externalProverUrl.map { ExternalProverClient(url: $0) }),
             l1ChainId: l1ChainId)
         let builder = BuilderService(l1: l1, l1ChainId: l1ChainId, l2ChainId: l2ChainId, book: book, builder: key.address,
                                      simulation: simulation, rawSubmission: submitMode == "raw")

@@ -82,6 +82,9 @@ struct DevnetCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print nothing, not even the banner (devnet.json and lockstep_devnetInfo still tell where everything is).")
     var quiet = false
 
+    @Flag(name: .long, help: "Also run the external-proof slot's test stand-in (proof system 2: ExternalVerifier and an zk_prove service that signs, not a zk prover); the Rollup then needs every configured proof.")
+    var externalProver = false
+
     @Option(name: .long, help: ArgumentHelp("Use this L1 instead of the built-in one: deploy the contracts there with the deployer key (attestation-only policy when it has no EXECUTE precompile).", valueName: "url"))
     var l1Url: String?
 
@@ -155,7 +158,7 @@ struct DevnetCommand: AsyncParsableCommand {
                     throw CommandFailure("cannot read the deployer's nonce on \(l1Url): \(error)")
                 }
                 let contracts = L1Contracts(deployer: key.address, firstNonce: nonce,
-                                            execute: await Harness.hasExecutePrecompile(client))
+                                            execute: await Harness.hasExecutePrecompile(client), external: externalProver)
                 external = (client, chainId, contracts, false, key)
             }
         }
@@ -163,9 +166,11 @@ struct DevnetCommand: AsyncParsableCommand {
         do {
             if let external {
                 harness = try Harness(l1ChainId: external.chainId, timestamp: UInt64(Date().timeIntervalSince1970),
-                                      builders: builders, contracts: external.contracts)
+                                      builders: builders, contracts: external.contracts, builtInL1: false)
             } else {
-                harness = try Harness(timestamp: UInt64(Date().timeIntervalSince1970), builders: builders)
+                harness = try Harness(timestamp: UInt64(Date().timeIntervalSince1970), builders: builders,
+                                      contracts: L1Contracts(deployer: Harness.deployer, firstNonce: 0, execute: true,
+                                                             external: externalProver))
             }
         } catch {
             throw CommandFailure("cannot make the harness genesis: \(error)")
@@ -240,6 +245,15 @@ struct DevnetCommand: AsyncParsableCommand {
                                                 name: "prover \(index + 1)", onDisconnect: { _ in })
                 proverUrls.append("http://\(Self.loopback(host)):\(port)")
             }
+            var externalProverUrl: String?
+            if harness.contracts.externalVerifier != nil {
+                let prover = AttestationProver(key: Harness.externalProverKey, domain: identity.domain,
+                                               l2ChainId: harness.l2ChainId, kind: .externalTest)
+                let port = try await Self.start(&group, methods: prover.methods(), host: host,
+                                                port: self.proverPort == 0 ? 0 : self.proverPort + provers.count, limits: limits,
+                                                name: "the external test prover", onDisconnect: { _ in })
+                externalProverUrl = "http://\(Self.loopback(host)):\(port)"
+            }
             let l1Client = JSONRPCClient(url: l1Url, timeoutMilliseconds: 10_000)
             let l2Node: L2Node
             do {
@@ -273,7 +287,8 @@ struct DevnetCommand: AsyncParsableCommand {
                 }
                 let simulation = try BundleSimulation(settings: SimulationSettings(
                     l1Url: l1Url, l2Url: l2Url, rollup: rollup, builderKey: key, attesters: [],
-                    slotTime: self.slotTime, provers: ProverClients(urls: proverUrls)), l1ChainId: harness.l1ChainId)
+                    slotTime: self.slotTime, provers: ProverClients(urls: proverUrls),
+                    externalProver: externalProverUrl.map { ExternalProverClient(url: $0) }), l1ChainId: harness.l1ChainId)
                 let service = BuilderService(l1: l1Client, l1ChainId: harness.l1ChainId, l2ChainId: harness.l2ChainId,
                                              book: book, builder: key.address, simulation: simulation)
                 let auction = Auction(service: service, simulation: simulation,
@@ -289,7 +304,8 @@ struct DevnetCommand: AsyncParsableCommand {
                 builders: builderServices.map { DevnetInfo.Service(url: $0.url, address: $0.key.address) },
                 provers: zip(proverUrls, Harness.proverKeys).map { DevnetInfo.Service(url: $0, address: $1.address) },
                 slotTime: slotTime, l2BlockTime: self.l2BlockTime, basedWindow: basedWindow,
-                dataDirectory: temporary ? nil : directory)
+                dataDirectory: temporary ? nil : directory,
+                externalProver: externalProverUrl.map { DevnetInfo.Service(url: $0, address: Harness.externalProverKey.address) })
             let infoPath: String
             do {
                 infoPath = try current.write(to: directory)
@@ -306,7 +322,8 @@ struct DevnetCommand: AsyncParsableCommand {
             let blockTime = self.l2BlockTime
             let settler = Settler(node: l2Node, l1: l1Client, submit: JSONRPCClient(url: l1Url, timeoutMilliseconds: 10_000),
                                   rollup: rollup, attesters: [], execute: harness.contracts.executeVerifier != nil,
-                                  provers: ProverClients(urls: proverUrls))
+                                  provers: ProverClients(urls: proverUrls),
+                                  externalProver: externalProverUrl.map { ExternalProverClient(url: $0) })
             if let l1Node { group.addTask { await l1Node.runSlots(slotSeconds: slotTime, log: logger("l1")) } }
             group.addTask { await l2Node.runBlocks(blockTime: blockTime, log: logger("l2")) }
             group.addTask {
@@ -346,15 +363,17 @@ struct DevnetCommand: AsyncParsableCommand {
         guard let data = FileManager.default.contents(atPath: path) else { return nil }
         guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
               let deployer = (object["deployer"] as? String).flatMap({ try? Address(hex: $0) }),
-              let nonce = object["firstNonce"] as? UInt64, let execute = object["execute"] as? Bool else {
+              let nonce = object["firstNonce"] as? UInt64, let execute = object["execute"] as? Bool,
+              let external = (object["external"] as? Bool?) ?? false else {
             throw CommandFailure("\(path) is not a deployment record: remove it (and the chains beside it) to deploy again")
         }
-        return L1Contracts(deployer: deployer, firstNonce: nonce, execute: execute)
+        return L1Contracts(deployer: deployer, firstNonce: nonce, execute: execute, external: external)
     }
 
     static func saveDeployment(_ contracts: L1Contracts, to path: String) throws {
         let object: [String: Any] = ["deployer": contracts.deployer.checksummed, "firstNonce": contracts.firstNonce,
-                                     "execute": contracts.executeVerifier != nil, "rollup": contracts.rollup.checksummed]
+                                     "execute": contracts.executeVerifier != nil, "external": contracts.externalVerifier != nil,
+                                     "rollup": contracts.rollup.checksummed]
         try JSONSerialization.data(withJSONObject: object, options: [.prettyPrinted, .sortedKeys])
             .write(to: URL(fileURLWithPath: path), options: .atomic)
     }
@@ -408,14 +427,19 @@ struct DevnetCommand: AsyncParsableCommand {
         for (index, prover) in info.provers.enumerated() {
             lines.append("\(pad("prover \(index + 1)")) \(prover.url)  \(prover.address)")
         }
+        if let external = info.externalProver {
+            lines.append("\(pad("external test prover")) \(external.url)  \(external.address)  (a stand-in: signs, proves nothing)")
+        }
         lines += [
             "",
             "slot \(info.slotTime) s, an L2 block every \(info.l2BlockTime) s, " +
                 "handoff \(info.basedWindow) s before each slot",
             "",
-            "L1 contracts: Rollup \(c.rollup) (policy: \(c.executeVerifier == nil ? "the attestation alone" : "2 of attestation and EXECUTE"))",
+            "L1 contracts: Rollup \(c.rollup) (policy: all \(c.policy.threshold) of " +
+                (["attestation"] + (c.executeVerifier == nil ? [] : ["EXECUTE"]) + (c.externalVerifier == nil ? [] : ["external"])).joined(separator: ", ") + ")",
             "              AttestationVerifier \(c.attestationVerifier) (2 of accounts 7, 6, 5)",
             c.executeVerifier.map { "              ExecuteVerifier \($0)" } ?? "              (no ExecuteVerifier: the L1 has no EXECUTE precompile)",
+            c.externalVerifier.map { "              ExternalVerifier \($0) (test stand-in for a zk verifier)" } ?? "              (external proof slot not configured)",
             "              DEMO \(c.token), vault \(c.vault), AMM \(c.pool)",
             "              Assertions \(c.assertions)",
             "L2 contracts: messenger \(RollupProtocol.messengerAddress), DEMO \(Harness.l2Token), AMM \(Harness.l2Pool)",

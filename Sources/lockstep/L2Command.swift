@@ -104,6 +104,9 @@ struct L2Command: AsyncParsableCommand {
     @Option(name: .long, parsing: .singleValue, help: ArgumentHelp("An attestation prover service (lockstep prove), asked instead of local keys (repeatable).", valueName: "url"))
     var proverUrl: [String] = []
 
+    @Option(name: .long, help: ArgumentHelp("An external prover (proof system 2, e.g. `lockstep prove --external-test`) to ask for each settlement; for a Rollup with that slot configured.", valueName: "url"))
+    var externalProverUrl: String?
+
     @Flag(name: .long, help: "Do not settle blocks on L1.")
     var noSettlement = false
 
@@ -111,8 +114,8 @@ struct L2Command: AsyncParsableCommand {
     var settlementInterval = 1.0
 
     func validate() throws {
-        for url in proverUrl where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
-            throw ValidationError("--prover-url must be an http:// or https:// URL: \(url)")
+        for url in proverUrl + [externalProverUrl].compactMap({ $0 }) where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+            throw ValidationError("--prover-url and --external-prover-url must be http:// or https:// URLs: \(url)")
         }
         guard blockTime >= 0.05, blockTime <= 3_600 else { throw ValidationError("--block-time must be between 0.05 and 3600 seconds") }
         try service.validate(port: port)
@@ -189,7 +192,8 @@ struct L2Command: AsyncParsableCommand {
         let pollInterval = l1PollInterval
         let settler = settles ? Settler(node: node, l1: l1!, submit: JSONRPCClient(url: submitURL!, timeoutMilliseconds: 10_000),
                                         rollup: rollupAddress, attesters: attesters,
-                                        provers: proverUrl.isEmpty ? nil : ProverClients(urls: proverUrl)) : nil
+                                        provers: proverUrl.isEmpty ? nil : ProverClients(urls: proverUrl),
+                                        externalProver: externalProverUrl.map { ExternalProverClient(url: $0) }) : nil
         let settlementInterval = self.settlementInterval
         try await service.serve(methods: node.methods(), port: port, banner: banner,
                                 onDisconnect: { node.disconnected($0) },

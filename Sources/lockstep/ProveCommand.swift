@@ -47,6 +47,9 @@ struct ProveCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Development mode: development account 7 signs unless a key is given; the harness Rollup.")
     var dev = false
 
+    @Flag(name: .long, help: ArgumentHelp("Serve zk_prove instead: the external-proof slot's test stand-in (proof system 2), which signs an ExternalProof after the same re-execution. It is not a zero-knowledge prover, and says so.", discussion: ""))
+    var externalTest = false
+
     func validate() throws {
         try service.validate(port: port)
         if key != nil && keyFile != nil { throw ValidationError("--key and --key-file exclude each other") }
@@ -64,11 +67,14 @@ struct ProveCommand: AsyncParsableCommand {
         let rollupAddress = try rollup.map { try Address(hex: $0) }
             ?? Address.contractAddress(sender: DevAccounts.addresses[0], nonce: 2)
         let prover = AttestationProver(key: key, domain: RollupDomain(l1ChainId: l1ChainId, rollup: rollupAddress),
-                                       l2ChainId: chainId)
+                                       l2ChainId: chainId, kind: externalTest ? .externalTest : .attestation)
+        let externalTest = self.externalTest
         let (chainId, l1ChainId) = (self.chainId, self.l1ChainId)
         let banner: @Sendable (Int) async -> [String] = { _ in
             ["lockstep prove \(LockstepVersion.string)",
-             "attestation prover \(key.address) for L2 chain \(chainId); domain: L1 chain \(l1ChainId), Rollup \(rollupAddress)"]
+             externalTest
+                 ? "external-proof TEST STAND-IN \(key.address) (zk_prove: signs after re-executing, proves nothing) for L2 chain \(chainId); domain: L1 chain \(l1ChainId), Rollup \(rollupAddress)"
+                 : "attestation prover \(key.address) for L2 chain \(chainId); domain: L1 chain \(l1ChainId), Rollup \(rollupAddress)"]
         }
         try await service.serve(methods: prover.methods(), port: port, banner: banner, onDisconnect: { _ in }, background: nil)
     }

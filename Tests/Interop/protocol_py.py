@@ -212,6 +212,14 @@ def attestation_signable(public_inputs_hash: bytes, rollup: str, chain_id: int =
     return _typed("Attestation", ATTESTATION_TYPE, {"publicInputsHash": public_inputs_hash}, rollup, chain_id)
 
 
+EXTERNAL_PROOF_TYPE = [{"name": "publicInputsHash", "type": "bytes32"}]
+
+
+def external_proof_signable(public_inputs_hash: bytes, rollup: str, chain_id: int = L1_CHAIN_ID):
+    """§8.4: what the external-proof slot's test stand-in signs (not a zero-knowledge proof)."""
+    return _typed("ExternalProof", EXTERNAL_PROOF_TYPE, {"publicInputsHash": public_inputs_hash}, rollup, chain_id)
+
+
 def digest(signable) -> bytes:
     """keccak(0x19 ‖ version ‖ header ‖ body) of an encoded typed-data message."""
     return keccak(b"\x19" + signable.version + signable.header + signable.body)

@@ -541,6 +541,27 @@ def test_attestation_rules_signers_order_threshold_and_format(world):
     assert world.attestation.threshold() == 2 and world.attestation.isSigner(P.PROVERS[2].address)
 
 
+def test_the_external_verifier_stand_in_accepts_only_its_test_provers_signature(world):
+    """ExternalVerifier (§8.4) is a signature check standing in for a zk verifier, and says so."""
+    prover = P.Account.from_key(keccak(b"external stand-in test prover"))
+    rollup = world.rollup.address
+    verifier = deploy("ExternalVerifier", rollup, prover.address)
+    inputs = world.based_inputs(world.handoff(), (10, b32("p"), b32("ps")), b32("b"), b32("s"), [], [], b"d",
+                                P.BUILDER.address)
+    h = inputs.hash()
+    signable = P.external_proof_signable(h, rollup)
+    assert verifier.proofDigest(h) == P.digest(signable)
+    good = P.sign(prover, signable)
+    verify = lambda proof, hash_=h: verifier.verify(inputs.as_tuple(), hash_, b"d", proof)  # noqa: E731
+    assert verify(good)
+    assert not verify(P.sign(P.PROVERS[0], signable))  # another key
+    assert not verify(P.sign(prover, P.attestation_signable(h, rollup)))  # an attestation is not an external proof
+    assert not verify(P.sign(prover, P.external_proof_signable(h, world.attestation.address)))  # another domain
+    assert not verify(good, b32("other inputs"))
+    assert not verify(good + good) and not verify(good[:64]) and not verify(b"")
+    assert verifier.isTestStandIn() and verifier.prover() == prover.address
+
+
 def test_repeated_proof_system_is_refused(world):
     with boa.reverts("proofs: repeated system"):
         world.submit_based(world.handoff(), systems=(SYSTEM_ATTESTATION, SYSTEM_ATTESTATION))

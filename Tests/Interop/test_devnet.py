@@ -260,3 +260,35 @@ def test_an_external_l1_gets_the_contracts_deployed_and_an_attestation_only_poli
         if devnet is not None:
             devnet.stop()
         l1_node.stop()
+
+
+def test_the_external_proof_slot_counts_when_configured():
+    """`lockstep devnet --external-prover`: ExternalVerifier (a signature check standing in for a zk verifier, and
+    saying so) in the Rollup's slot 2 and a policy that needs all three proofs; the builder's based block and the
+    sequencer's settlements carry the test prover's proof, and the Rollup accepts them only because it verifies."""
+    with tempfile.TemporaryDirectory() as data_dir:
+        devnet = Devnet(data_dir, "--slot-time", "4", "--external-prover")
+        try:
+            info = devnet.info
+            external = info["contracts"]["l1"]["externalVerifier"]
+            rollup = contract(devnet.l1, info, "l1", "rollup", "Rollup")
+            assert rollup.functions.verifiers(2).call() == external and rollup.functions.threshold().call() == 3
+            verifier = devnet.l1.eth.contract(address=external, abi=info["abis"]["ExternalVerifier"])
+            assert verifier.functions.isTestStandIn().call() is True
+            prover = Web3(Web3.HTTPProvider(info["externalProver"]["url"]))
+            assert "does not prove" in request(prover, "prover_info", [])["kind"]
+            result = subprocess.run([binary(), "demo", "--devnet", info["l2"]["url"], "--scenario", "swap"],
+                                    capture_output=True, text=True, timeout=180, stdin=subprocess.DEVNULL)
+            assert result.returncode == 0, result.stdout + result.stderr
+            deadline = time.time() + 30
+            while rollup.functions.settledHead().call()[0] == 0:
+                assert time.time() < deadline, "no settlement with the external proof:\n" + "".join(devnet.output)
+                time.sleep(0.2)
+            assert int(request(prover, "prover_info", [])["signed"], 16) >= 2  # a based block and a settlement
+            # It refuses what does not re-execute, like the attestation provers.
+            answer = prover.provider.make_request("zk_prove", [{
+                "mode": "based", "blockData": "0x00", "executeProof": "0x00", "l1BlockNumber": "0x1",
+                "l1ParentHash": "0x" + "00" * 32, "submitter": info["builders"][0]["address"]}])
+            assert "refused" in answer["error"]["message"]
+        finally:
+            devnet.stop()
