@@ -36,6 +36,10 @@ public final class Auction: @unchecked Sendable {
     private var auctioned: UInt64 = 0
     /// What was sent and not yet seen landed or not: the target block, the submission's hash, the merged bundles.
     private var sent: [(block: UInt64, submission: Hash, bundles: [Hash])] = []
+    /// Landed submissions of the last `reorgWatch` blocks, with the hash of the block that held them: a reorg that
+    /// replaces the block is noticed and the bundles re-judged.
+    private var landedRecently: [(block: UInt64, blockHash: Hash, submission: Hash, bundles: [Hash])] = []
+    static let reorgWatch: UInt64 = 16
 
     public init(service: BuilderService, simulation: BundleSimulation, submit: [JSONRPCClient], builderKey: PrivateKey,
                 slotTime: Double) {
@@ -252,20 +256,73 @@ public final class Auction: @unchecked Sendable {
     func checkLanded() async throws -> [String] {
         guard let head = service.l1Head else { return [] }
         var lines: [String] = []
+        let client = service.l1
+        @Sendable func call(_ method: String, _ params: [JSONValue]) async throws -> JSONValue {
+            try await offChainThread { try client.call(method, params) }
+        }
+        /// Whether block `number` (as it is now) holds `submission` and it succeeded; and that block's hash.
+        func inclusion(of submission: Hash, in number: UInt64) async throws -> (included: Bool, blockHash: Hash?) {
+            let block = try await call("eth_getBlockByNumber", [.quantity(number), false])
+            let blockHash = block["hash"]?.stringValue.flatMap { try? Hash(hex: $0) }
+            guard (block["transactions"]?.arrayValue ?? []).compactMap(\.stringValue).contains(submission.hexString) else {
+                return (false, blockHash)
+            }
+            // In the block is not enough: a submitBased that reverted (raw mode, a late block) landed nothing.
+            let receipt = try await call("eth_getTransactionReceipt", [.string(submission.hexString)])
+            return (receipt["status"]?.stringValue == "0x1" && receipt["blockHash"]?.stringValue == blockHash?.hexString,
+                    blockHash)
+        }
         var pending: [(block: UInt64, submission: Hash, bundles: [Hash])] = []
         for entry in sent {
             guard entry.block <= head else { pending.append(entry); continue }
-            let client = service.l1
-            let block = try await offChainThread { try client.call("eth_getBlockByNumber", [.quantity(entry.block), false]) }
-            let included = (block["transactions"]?.arrayValue ?? []).compactMap(\.stringValue)
-                .contains(entry.submission.hexString)
-            for hash in entry.bundles {
-                try await book.update(hash, status: included ? .landed : .notLanded,
-                                reason: included ? "in L1 block \(entry.block)" : "L1 block \(entry.block) did not include the builder's bundle")
-            }
+            let (included, blockHash) = try await inclusion(of: entry.submission, in: entry.block)
+            try await book.update(entry.bundles.map {
+                .init(hash: $0, status: included ? .landed : .notLanded,
+                      reason: included ? "in L1 block \(entry.block) (\(blockHash?.hexString ?? "?"))"
+                          : "L1 block \(entry.block) did not include the builder's submission, or it reverted there")
+            })
+            if included, let blockHash { landedRecently.append((entry.block, blockHash, entry.submission, entry.bundles)) }
             lines.append("L1 block \(entry.block): \(entry.bundles.count) bundle(s) \(included ? "landed" : "did not land")")
         }
         sent = pending
+        // A reorg that replaced a block holding a landed submission: judge its bundles again on the new block.
+        var kept: [(block: UInt64, blockHash: Hash, submission: Hash, bundles: [Hash])] = []
+        for entry in landedRecently where entry.block + Self.reorgWatch > head {
+            let (included, blockHash) = try await inclusion(of: entry.submission, in: entry.block)
+            if blockHash == entry.blockHash || blockHash == nil {
+                kept.append(entry)  // unchanged, or the chain is back below N for now: judged once N exists again
+            } else if !included {
+                try await book.update(entry.bundles.map {
+                    .init(hash: $0, status: .notLanded,
+                          reason: "L1 block \(entry.block) was reorged out; the new block \(entry.block) does not hold the submission")
+                })
+                lines.append("L1 block \(entry.block) was reorged out: \(entry.bundles.count) landed bundle(s) are no longer")
+            } else if let blockHash {
+                kept.append((entry.block, blockHash, entry.submission, entry.bundles))
+            }
+        }
+        landedRecently = kept
+        // Submitted before a restart (the list above is in memory): judged by the builder's own successful
+        // submitBased in their block, which is unique per handoff.
+        let orphans = book.records(status: .submitted).filter { record in
+            record.targetBlock <= head && !sent.contains { $0.bundles.contains(record.hash) }
+        }
+        for (number, records) in Dictionary(grouping: orphans, by: \.targetBlock) {
+            let block = try await call("eth_getBlockByNumber", [.quantity(number), true])
+            var landed = false
+            for transaction in block["transactions"]?.arrayValue ?? [] {
+                guard transaction["from"]?.stringValue.flatMap({ try? Address(hex: $0) }) == service.builder,
+                      transaction["to"]?.stringValue.flatMap({ try? Address(hex: $0) }) == simulation.settings.rollup,
+                      let hash = transaction["hash"]?.stringValue.flatMap({ try? Hash(hex: $0) }) else { continue }
+                if try await inclusion(of: hash, in: number).included { landed = true }
+            }
+            try await book.update(records.map {
+                .init(hash: $0.hash, status: landed ? .landed : .notLanded,
+                      reason: landed ? "in L1 block \(number) (judged after a restart)"
+                          : "L1 block \(number) holds no successful submission of this builder (judged after a restart)")
+            })
+            lines.append("L1 block \(number): \(records.count) bundle(s) submitted before a restart \(landed ? "landed" : "did not land")")
+        }
         return lines
     }
 }

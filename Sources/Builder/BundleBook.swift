@@ -389,4 +389,9 @@ public final class BundleBook: Sendable {
     public func counts() -> [BundleStatus: Int] {
         state.withLock { state in state.records.values.reduce(into: [:]) { $0[$1.status, default: 0] += 1 } }
     }
+
+    /// The bundles in `status`.
+    public func records(status: BundleStatus) -> [BundleRecord] {
+        state.withLock { $0.records.values.filter { $0.status == status } }
+    }
 }

@@ -194,3 +194,81 @@ def test_raw_submission_mode_refuses_l1_legs_and_lands_l2_only_bundles(harness):
         assert [tx["from"] for tx in block["transactions"] if tx["to"] == rollup.address].count(ACCOUNTS[8].address) == 1
     finally:
         raw.stop()
+
+
+def test_a_landed_bundle_whose_l1_block_is_reorged_out_is_reported_not_landed(harness):
+    """Inclusion tracking follows the canonical block: after evm_revert replaces L1 block N with one that does not
+    hold the builder's submission, the bundle that had landed there is notLanded, with the reason."""
+    l1, l2, _, builder = harness
+    searcher = ACCOUNTS[6]
+    for _attempt in range(4):
+        head = l1.eth.block_number
+        while l1.eth.block_number == head:  # early in a slot, before the handoff
+            time.sleep(0.05)
+        head += 1
+        snapshot = l1.provider.make_request("evm_snapshot", [])["result"]
+        payment = signed(searcher, dict(maxFeePerGas=100 * GWEI, maxPriorityFeePerGas=GWEI, chainId=L2_CHAIN_ID,
+                                        nonce=l2.eth.get_transaction_count(searcher.address), to=ACCOUNTS[8].address,
+                                        value=ETHER // 100, gas=21_000))
+        bundle_hash = rpc(builder.url, "lockstep_sendBundle", [{"l2": [payment], "blockNumber": head + 1}])["result"]["bundleHash"]
+        deadline = time.time() + 20
+        while True:
+            status = rpc(builder.url, "lockstep_getBundleStatus", [bundle_hash])["result"]
+            if status["status"] in ("landed", "notLanded", "rejected"):
+                break
+            assert time.time() < deadline, status
+            time.sleep(0.1)
+        if status["status"] == "landed":
+            break
+    assert status["status"] == "landed", status
+    landed_block = l1.eth.get_block(head + 1)["hash"]
+    assert l1.provider.make_request("evm_revert", [snapshot])["result"] is True
+    deadline = time.time() + 30
+    while True:
+        status = rpc(builder.url, "lockstep_getBundleStatus", [bundle_hash])["result"]
+        if status["status"] == "notLanded":
+            break
+        assert time.time() < deadline, status
+        time.sleep(0.2)
+    assert "reorged out" in status["reason"], status
+    assert l1.eth.get_block(head + 1)["hash"] != landed_block  # judged on the new block N, once it exists
+
+
+def test_a_bundle_submitted_before_a_crash_is_judged_after_the_restart(harness, tmp_path):
+    """The builder is killed between sending a bundle to the L1 and seeing its block: after the restart (same
+    --data-dir) the bundle, still `submitted` on disk, is judged landed from the builder's own submission in block N."""
+    l1, l2, _, _ = harness
+    args = ["--dev", "--l1-url", l1.provider.endpoint_uri, "--l2-url", l2.provider.endpoint_uri, "--slot-time", "4"]
+    searcher = ACCOUNTS[7]
+    node = BuilderNode(*args, data_dir=str(tmp_path))
+    try:
+        for _attempt in range(4):
+            head = l1.eth.block_number
+            while l1.eth.block_number == head:
+                time.sleep(0.05)
+            payment = signed(searcher, dict(maxFeePerGas=100 * GWEI, maxPriorityFeePerGas=GWEI, chainId=L2_CHAIN_ID,
+                                            nonce=l2.eth.get_transaction_count(searcher.address), to=ACCOUNTS[8].address,
+                                            value=ETHER // 100, gas=21_000))
+            bundle_hash = rpc(node.url, "lockstep_sendBundle", [{"l2": [payment], "blockNumber": head + 2}])["result"]["bundleHash"]
+            deadline = time.time() + 20
+            while True:
+                status = rpc(node.url, "lockstep_getBundleStatus", [bundle_hash])["result"]
+                if status["status"] in ("submitted", "landed", "notLanded", "rejected"):
+                    break
+                assert time.time() < deadline, status
+                time.sleep(0.02)
+            if status["status"] == "submitted" and l1.eth.block_number < head + 2:
+                break
+        assert status["status"] == "submitted", status
+        node.stop(kill=True)  # before block N: the in-memory list of sent submissions is gone
+        node = BuilderNode(*args, data_dir=str(tmp_path))
+        deadline = time.time() + 20
+        while True:
+            status = rpc(node.url, "lockstep_getBundleStatus", [bundle_hash])["result"]
+            if status["status"] in ("landed", "notLanded"):
+                break
+            assert time.time() < deadline, status
+            time.sleep(0.2)
+        assert status["status"] == "landed" and "after a restart" in status["reason"], status
+    finally:
+        node.stop()
