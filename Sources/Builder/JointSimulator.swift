@@ -284,6 +284,7 @@ public final class JointSimulator {
             throw SimulationFailure(layer: "proofs", hash: nil, reason: "the stateless re-execution does not match the public inputs")
         }
         var proofs: [RollupCalls.Proof] = []
+        var proverTrouble: [String] = []
         if let provers {
             let request = AttestationRequest(mode: .based, blockData: blockData,
                                              executeProof: ExecuteCall.executeProof(parent: parent, witness: witness),
@@ -293,6 +294,7 @@ public final class JointSimulator {
                 throw SimulationFailure(layer: "proofs", hash: nil,
                                         reason: "no attestation prover signed: \(failures.joined(separator: "; "))")
             }
+            proverTrouble = failures
             proofs.append(RollupCalls.Proof(system: RollupCalls.Proof.attestationSystem, data: proof))
         } else if !attesters.isEmpty {
             proofs.append(RollupCalls.Proof(system: RollupCalls.Proof.attestationSystem,
@@ -328,7 +330,13 @@ public final class JointSimulator {
                                      gasLimit: min(15_000_000, l1Execution.gasAvailable), to: rollup, value: .zero, data: data)
             .signed(with: builderKey)
         var submitted: [SimulatedTransaction] = []
-        try Self.apply([submission], layer: "submission", to: l1Execution, reverting: [], into: &submitted)
+        do {
+            try Self.apply([submission], layer: "submission", to: l1Execution, reverting: [], into: &submitted)
+        } catch let failure as SimulationFailure where !proverTrouble.isEmpty {
+            // The Rollup refused the proofs the provers left it: say which provers failed.
+            throw SimulationFailure(layer: failure.layer, hash: failure.hash,
+                                    reason: "\(failure.reason) (provers: \(proverTrouble.joined(separator: "; ")))")
+        }
         simulation.submission = submitted.first
         simulation.submissionTransaction = submission
         try Self.apply(bundle.l1After, layer: "l1After", to: l1Execution, reverting: bundle.revertingTxHashes,

@@ -191,6 +191,13 @@ public struct ProverClients: Sendable {
                 let answer = try client.call("prover_prove", [parameters], deadlineMilliseconds: deadlineMilliseconds)
                 let signature = try answer["signature"]?.decodeData() ?? []
                 let signer = try domain.recoverSigner(Attestation(publicInputsHash: expected), signature: signature)
+                // A signature over anything else recovers to some other address: that prover lied or erred.
+                if let claimed = answer["prover"]?.stringValue.flatMap({ try? Address(hex: $0) }), claimed != signer {
+                    failures.withLock {
+                        $0.append("prover \(client.url) (\(claimed)) signed other public inputs than \(expected): its attestation is left out")
+                    }
+                    return
+                }
                 results.withLock { $0.append((signer, signature)) }
             } catch {
                 failures.withLock { $0.append("prover \(client.url): \(error)") }

@@ -272,3 +272,76 @@ def test_a_bundle_submitted_before_a_crash_is_judged_after_the_restart(harness, 
         assert status["status"] == "landed" and "after a restart" in status["reason"], status
     finally:
         node.stop()
+
+
+class LyingProver:
+    """An attestation prover that signs the wrong public inputs (account 6's key over a hash of its own): what a
+    broken or dishonest prover looks like to the builder. A test double of the network peer only; the real prover
+    beside it is `lockstep prove`."""
+
+    def __init__(self, rollup_address):
+        import http.server
+        import eth_account.messages
+
+        key = ACCOUNTS[6]
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            disable_nagle_algorithm = True
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                wrong = keccak(b"not the block the builder asked about")
+                signable = eth_account.messages.encode_typed_data(full_message={
+                    "types": {"EIP712Domain": [{"name": "name", "type": "string"}, {"name": "version", "type": "string"},
+                                               {"name": "chainId", "type": "uint256"},
+                                               {"name": "verifyingContract", "type": "address"}],
+                              "Attestation": [{"name": "publicInputsHash", "type": "bytes32"}]},
+                    "primaryType": "Attestation",
+                    "domain": {"name": "Lockstep", "version": "1", "chainId": L1_CHAIN_ID, "verifyingContract": rollup_address},
+                    "message": {"publicInputsHash": wrong}})
+                signed = key.sign_message(signable)
+                signature = signed.r.to_bytes(32, "big") + signed.s.to_bytes(32, "big") + bytes([signed.v])
+                answer = {"jsonrpc": "2.0", "id": body["id"], "result": {
+                    "publicInputsHash": "0x" + wrong.hex(), "signature": "0x" + signature.hex(), "prover": key.address}}
+                data = json.dumps(answer).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        import threading
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self):
+        self.server.shutdown()
+
+
+class ProverNode(ServiceNode):
+    service = "prove"
+
+
+def test_a_prover_that_signs_the_wrong_root_is_left_out_and_the_builder_says_why(harness):
+    """With one honest prover and one that signs other public inputs, the attestation falls short of 2 of 3: the
+    Rollup refuses the submission in the joint simulation, and the failure names the lying prover."""
+    l1, l2, rollup, _ = harness
+    honest = ProverNode("--dev")
+    liar = LyingProver(rollup.address)
+    builder = BuilderNode("--dev", "--l1-url", l1.provider.endpoint_uri, "--l2-url", l2.provider.endpoint_uri,
+                          "--slot-time", "4", "--prover-url", honest.url, "--prover-url", liar.url)
+    try:
+        answer, _ = simulate(l1, l2, rollup, builder, ETHER // 2)
+        result = answer["result"]
+        assert result["ok"] is False, result
+        assert result["failure"]["layer"] == "submission", result["failure"]
+        assert "signed other public inputs" in result["failure"]["reason"] and liar.url in result["failure"]["reason"]
+        assert ACCOUNTS[6].address in result["failure"]["reason"]
+    finally:
+        builder.stop()
+        liar.stop()
+        honest.stop()
