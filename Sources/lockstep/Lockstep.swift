@@ -8,13 +8,13 @@ struct Lockstep: AsyncParsableCommand {
         commandName: "lockstep",
         abstract: "Lockstep: a synchronous-composability block builder for Ethereum rollups.",
         discussion: """
-            Implemented so far: the L1 development chain with its JSON-RPC API (l1), the L2 node with sequenced,
-            certified blocks, the slot protocol, settlement and a follower (l2), the builder with joint simulation and auctions (builder), the attestation prover (prove),
-            protocol v1 tools (protocol vectors, protocol execute, protocol scenario),
-            transaction tools (tx decode, tx sign), calls against forked state (call), the state-test and
-            blockchain-test runners (statetest, blocktest) and benchmarks (bench, which runs the separate
-            lockstep-bench executable). The rest of proving and submission and the two-chain harness are being built
-            (see the README).
+            Start here: `lockstep devnet` runs the whole two-chain harness (an L1, the L2 sequencer, builders and
+            attestation provers) and `lockstep demo` sends a cross-layer bundle through it. Each piece also runs on
+            its own: the L1 development chain (l1), the L2 node with sequenced, certified, slot-end and adopted based
+            blocks, settlement and a follower (l2), the cross-layer builder (builder), and the attestation prover
+            (prove). Also: protocol v1 tools (protocol vectors, protocol execute, protocol scenario), transaction
+            tools (tx decode, tx sign), calls against forked state (call), the state-test and blockchain-test runners
+            (statetest, blocktest) and benchmarks (bench, which runs the separate lockstep-bench executable).
             """,
         version: LockstepVersion.string,
         subcommands: [VersionCommand.self, TransactionCommand.self, StateTestCommand.self, BlockTestCommand.self, CallCommand.self,
