@@ -2,9 +2,10 @@
 SWIFT ?= swift
 VENV := .venv
 LOCKSTEP := .build/release/lockstep
-# Arguments for `make run`; the default starts the whole two-chain harness, kept in .lockstep-data
+# Arguments for `make run`; the default starts the whole two-chain harness, kept in .lockstep-data, with a
+# background searcher (--traffic) so that based blocks show up within a minute
 # (lockstep devnet --help lists its options; `make run ARGS="devnet --slot-time 12"` changes them).
-ARGS ?= devnet --data-dir .lockstep-data
+ARGS ?= devnet --data-dir .lockstep-data --traffic
 
 .PHONY: deps build run test test-swift test-interop bench clean
 

@@ -76,6 +76,8 @@ public struct Harness: Sendable {
     /// The attestation provers' keys (the verifier's signers, of which two must sign).
     public static let proverKeys = [7, 6].map { DevAccounts.privateKeys[$0] }
     public static let signers = [7, 6, 5].map { DevAccounts.addresses[$0] }
+    /// The background searcher of `lockstep devnet --traffic`, funded on both chains; derived, never use it elsewhere.
+    public static let trafficKey = try! PrivateKey(bytes: Keccak256.digest(Array("lockstep devnet traffic".utf8)))
     /// The external-proof slot's test prover (`--external-prover`); derived, never use it elsewhere.
     public static let externalProverKey = try! PrivateKey(bytes: Keccak256.digest(Array("lockstep devnet external test prover".utf8)))
     public static let attestationThreshold: UInt64 = 2
@@ -131,7 +133,7 @@ public struct Harness: Sendable {
         self.contracts = contracts
         self.builtInL1 = builtInL1
         self.extraBuilderKeys = builders > 1 ? (1..<builders).map(Self.builderKey) : []
-        let funded = Dictionary(uniqueKeysWithValues: self.extraBuilderKeys.map {
+        let funded = Dictionary(uniqueKeysWithValues: (self.extraBuilderKeys + [Self.trafficKey]).map {
             ($0.address, InMemoryState.Account(balance: U256(10_000) &* Self.ether))
         })
 
@@ -261,7 +263,7 @@ public struct Harness: Sendable {
         ]
         if !self.builtInL1 {
             // The built-in L1 funds the extra builders at genesis; elsewhere the deployer pays their first gas.
-            for key in self.extraBuilderKeys {
+            for key in self.extraBuilderKeys + [Self.trafficKey] {
                 steps.append(Step(what: "funding builder \(key.address)", kind: .call(
                     target: key.address, data: [], value: U256(100) &* Self.ether)))
             }

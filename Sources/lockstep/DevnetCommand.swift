@@ -82,6 +82,9 @@ struct DevnetCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print nothing, not even the banner (devnet.json and lockstep_devnetInfo still tell where everything is).")
     var quiet = false
 
+    @Flag(name: .long, help: "Send a small cross-layer bundle (an L1 deposit and an L2 payment) to the first builder every few slots, from a funded key of its own, so that based blocks and deposits show up with nobody else sending anything.")
+    var traffic = false
+
     @Flag(name: .long, help: "Also run the external-proof slot's test stand-in (proof system 2: ExternalVerifier and an zk_prove service that signs, not a zk prover); the Rollup then needs every configured proof.")
     var externalProver = false
 
@@ -203,8 +206,20 @@ struct DevnetCommand: AsyncParsableCommand {
                 fflush(nil)
             }
         }
+        // Ctrl-C or SIGTERM: the servers shut down gracefully on their own (ServiceLifecycle); from the signal on, the
+        // components' complaints that a neighbour has gone are noise, so nothing more is printed but the last line.
+        let stopping = StopFlag()
+        let signalSources = [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+            source.setEventHandler { stopping.set() }
+            source.resume()
+            return source
+        }
+        defer { signalSources.forEach { $0.cancel() } }
         @Sendable func logger(_ component: String) -> @Sendable (String) -> Void {
-            { line in if verbose || !Self.isRoutine(line) { printer("\(component) | \(line)") } }
+            { line in
+                if !stopping.isSet && (verbose || !Self.isRoutine(line)) { printer("\(component) | \(line)") }
+            }
         }
 
         // The built-in L1, unless --l1-url names another.
@@ -335,10 +350,17 @@ struct DevnetCommand: AsyncParsableCommand {
                 group.addTask { await builder.service.followHead(interval: 0.1, log: logger(name)) }
                 group.addTask { await builder.service.runAuctions(builder.auction, interval: 0.1, log: logger(name)) }
             }
+            if traffic, let first = builderServices.first {
+                let traffic = Traffic(l1: l1Client, l2: JSONRPCClient(url: l2Url, timeoutMilliseconds: 10_000),
+                                      builder: JSONRPCClient(url: first.url, timeoutMilliseconds: 10_000),
+                                      builderAddress: first.key.address, rollup: rollup, l1ChainId: harness.l1ChainId,
+                                      l2ChainId: harness.l2ChainId, everySlots: 3)
+                group.addTask { await traffic.run(log: logger("traffic")) }
+            }
             let books = builderServices.map(\.service.book)
             group.addTask {
                 await Self.reportHealth(every: slotTime, l2: l2Node, l1Client: l1Client, rollup: rollup, books: books,
-                                        print: printer)
+                                        print: { line in if !stopping.isSet { printer(line) } })
             }
             // Runs until a server stops (Ctrl-C or SIGTERM stops them all gracefully).
             try await group.next()
@@ -482,4 +504,11 @@ struct DevnetCommand: AsyncParsableCommand {
             print(line)
         }
     }
+}
+
+/// Set once, read from any thread: whether the devnet is stopping.
+final class StopFlag: Sendable {
+    private let value = Atomic<Bool>(false)
+    func set() { value.store(true, ordering: .relaxed) }
+    var isSet: Bool { value.load(ordering: .relaxed) }
 }
