@@ -57,6 +57,14 @@ public final class Auction: @unchecked Sendable {
         var lines = try await checkLanded()
         guard let handoff = try await simulation.currentHandoff() else { return lines }
         let target = handoff.handoff.l1TargetBlockNumber
+        if target == auctioned {
+            // The auction of this handoff has run: a bundle for its block that came after it cannot make it.
+            let late = book.active().filter { $0.targetBlock == target && $0.status == .received }
+            try await book.update(late.map {
+                .init(hash: $0.hash, status: .notLanded,
+                      reason: "arrived after the auction for L1 block \(target) (one auction per handoff)")
+            })
+        }
         guard target > auctioned, let head = service.l1Head, target == head + 1 else { return lines }
         // The auction runs once per handoff, at the first round that has bundles for it: a bundle sent just after
         // the handoff still makes it while the cutoff allows.
