@@ -422,16 +422,18 @@ public final class JointSimulator {
         }
         var stateNodes: [[UInt8]] = []
         var storageNodes: [[UInt8]] = []
-        for address in accounts.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) }) {
+        let ordered = accounts.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) })
+        // What the cache lacks, in one batched round trip.
+        let missing = ordered.compactMap { address -> (address: Address, slots: [U256])? in
             let wanted = slots[address] ?? []
-            let proof: UpstreamProof
-            if let cached = proofCache[address], wanted.isSubset(of: cached.slots) {
-                proof = cached.proof
-            } else {
-                let all = wanted.union(proofCache[address]?.slots ?? [])
-                proof = try l2Fork.base.proofs.proof(address, slots: Array(all))
-                proofCache[address] = (all, proof)
-            }
+            if let cached = proofCache[address], wanted.isSubset(of: cached.slots) { return nil }
+            return (address, Array(wanted.union(proofCache[address]?.slots ?? [])))
+        }
+        for (request, proof) in zip(missing, try l2Fork.base.proofs.proofs(missing)) {
+            proofCache[request.address] = (Set(request.slots), proof)
+        }
+        for address in ordered {
+            guard let proof = proofCache[address]?.proof else { continue }
             stateNodes += proof.accountProof
             storageNodes += proof.storageProof
         }

@@ -134,6 +134,29 @@ public struct JSONRPCUpstream: UpstreamStateProvider {
     public func proof(_ address: Address, slots: [U256]) throws -> UpstreamProof {
         let answer = try client.call("eth_getProof", [.string(address.hexString), .array(slots.map { .string($0.hexString) }),
                                                       .string(block)], deadlineMilliseconds: deadlineMilliseconds)
+        return try Self.proof(answer, address)
+    }
+
+    /// Many `eth_getProof` answers in batches of 100 (same order as `requests`).
+    public func proofs(_ requests: [(address: Address, slots: [U256])]) throws -> [UpstreamProof] {
+        var answers: [UpstreamProof] = []
+        answers.reserveCapacity(requests.count)
+        for start in stride(from: 0, to: requests.count, by: 100) {
+            let chunk = requests[start..<min(start + 100, requests.count)]
+            let calls = chunk.map { request in
+                JSONRPCRequest("eth_getProof", [.string(request.address.hexString),
+                                                .array(request.slots.map { .string($0.hexString) }), .string(block)])
+            }
+            let results = try client.batch(calls, deadlineMilliseconds: deadlineMilliseconds)
+            guard results.count == calls.count else {
+                throw MalformedAnswer(description: "eth_getProof: \(results.count) answers to \(calls.count) calls")
+            }
+            for (request, result) in zip(chunk, results) { answers.append(try Self.proof(try result.get(), request.address)) }
+        }
+        return answers
+    }
+
+    static func proof(_ answer: JSONValue, _ address: Address) throws -> UpstreamProof {
         let what = "eth_getProof \(address)"
         guard let root = answer["storageHash"]?.stringValue, let storageHash = try? Hash(hex: root) else {
             throw MalformedAnswer(description: "\(what): no storageHash in the answer")
@@ -170,6 +193,14 @@ public struct UpstreamProof: Sendable {
 /// Where the trie nodes of forked state come from: `eth_getProof` at the pinned block.
 public protocol UpstreamProofProvider: Sendable {
     func proof(_ address: Address, slots: [U256]) throws -> UpstreamProof
+    /// Several proofs in as few round trips as the upstream allows (same order as `requests`).
+    func proofs(_ requests: [(address: Address, slots: [U256])]) throws -> [UpstreamProof]
+}
+
+extension UpstreamProofProvider {
+    public func proofs(_ requests: [(address: Address, slots: [U256])]) throws -> [UpstreamProof] {
+        try requests.map { try proof($0.address, slots: $0.slots) }
+    }
 }
 
 extension JSONRPCUpstream: UpstreamProofProvider {}
