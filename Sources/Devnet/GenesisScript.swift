@@ -62,15 +62,6 @@ public final class GenesisScript {
         guard result.success else { throw GenesisScriptError("\(what) failed: \(result.haltReason ?? "reverted")") }
     }
 
-    /// Credits `value` wei to `address` (the deposit relay's mint of its value to the messenger).
-    public func credit(_ address: Address, _ value: U256) {
-        self.state.addBalance(address, value)
-        self.state.finishTransaction()
-    }
-
-    /// The next nonce of `address`.
-    public func nonce(_ address: Address) -> UInt64 { self.state.nonce(address) }
-
     /// The allocation the script has produced so far.
     public func alloc() -> [Address: InMemoryState.Account] {
         self.backend.apply(self.state.takeChanges())

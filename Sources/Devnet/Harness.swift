@@ -40,11 +40,6 @@ public struct L1Contracts: Sendable, Equatable {
         self.assertions = next()
     }
 
-    /// The deployer's nonce after the deployments (the calls that follow them start here).
-    public var nonceAfterDeployments: UInt64 {
-        firstNonce + 6 + (executeVerifier == nil ? 0 : 1) + (externalVerifier == nil ? 0 : 1)
-    }
-
     /// The verifiers the Rollup is built with and its threshold: every configured one must verify (2 of attestation
     /// and EXECUTE; the attestation alone without EXECUTE; with the external slot, that one too).
     public var policy: (verifiers: [Address], threshold: UInt64) {
