@@ -7,7 +7,7 @@ LOCKSTEP := .build/release/lockstep
 # (lockstep devnet --help lists its options; `make run ARGS="devnet --slot-time 12"` changes them).
 ARGS ?= devnet --data-dir .lockstep-data --traffic
 
-.PHONY: deps build run test test-swift test-interop bench clean
+.PHONY: deps build run test test-swift test-interop bench fuzz clean
 
 deps:
 	@bash Deploy/install-deps.sh
@@ -26,6 +26,12 @@ test: deps
 	$(SWIFT) build -c release --product lockstep
 	$(SWIFT) build -c release --product lockstep-bench
 	LOCKSTEP_BIN=$(abspath $(LOCKSTEP)) $(VENV)/bin/python -m pytest -q Tests/Interop
+
+# libFuzzer on every decoder of outside bytes, FUZZ_SECONDS each (Deploy/fuzz.sh; not part of `make test`, which
+# replays the seed corpus and the regressions).
+FUZZ_SECONDS ?= 600
+fuzz: deps
+	bash Deploy/fuzz.sh --seconds $(FUZZ_SECONDS)
 
 bench: build
 	$(LOCKSTEP) bench primitives

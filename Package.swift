@@ -21,6 +21,7 @@ let package = Package(
     products: [
         .executable(name: "lockstep", targets: ["lockstep"]),
         .executable(name: "lockstep-bench", targets: ["LockstepBench"]),
+        .executable(name: "lockstep-fuzz", targets: ["LockstepFuzz"]),
         .library(name: "Primitives", targets: ["Primitives"]),
         .library(name: "EVM", targets: ["EVM"]),
         .library(name: "State", targets: ["State"]),
@@ -142,6 +143,13 @@ let package = Package(
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                           ]),
 
+        // The libFuzzer targets (every decoder of outside bytes) and their driver, `lockstep-fuzz`: a libFuzzer
+        // binary when Deploy/fuzz.sh builds it with -sanitize=fuzzer, a replayer of files otherwise.
+        .target(name: "FuzzTargets",
+                dependencies: ["Builder", "L1Devnet", "Rollup", "Chain", "RPCServer", "JSON", "Primitives"]),
+        .executableTarget(name: "LockstepFuzz",
+                          dependencies: ["FuzzTargets"]),
+
         // Locates ../shared/fixtures (or $LOCKSTEP_FIXTURES) for every conformance suite.
         .target(name: "FixtureSupport", path: "Tests/FixtureSupport"),
         // The store suites' synthetic chain and the crash test's writer process: test support, kept out of Store.
@@ -174,6 +182,8 @@ let package = Package(
         .testTarget(name: "SequencerTests",
                     dependencies: ["Sequencer", "Rollup", "Node", "Chain", "State", "Store", "EVM", "Primitives",
                                    "L1Devnet", "RPCServer", "JSONRPCClient", "JSON"]),
+        .testTarget(name: "FuzzTests",
+                    dependencies: ["FuzzTargets"]),
         .testTarget(name: "ChainTests",
                     dependencies: ["Chain", "ChainTestRunner", "StateTestRunner", "State", "EVM", "Primitives", "FixtureSupport"]),
     ],
