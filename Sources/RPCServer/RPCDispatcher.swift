@@ -1,3 +1,4 @@
+import Foundation
 import JSON
 import Primitives
 import Synchronization
@@ -65,9 +66,20 @@ public final class RPCDispatcher: Sendable {
     public let limits: RPCLimits
     private let statistics = Mutex(RPCStats())
 
+    /// Where calls and their answers are recorded (`LOCKSTEP_RPC_RECORD`); nil: not recorded.
+    private let recorder: RPCRecorder?
+
     public init(methods: RPCMethods, limits: RPCLimits = RPCLimits()) {
+        var methods = methods
+        // Every server says what it serves (the OpenRPC documents in Specs/openrpc describe each method).
+        let names = (methods.names + ["rpc_methods"]).sorted()
+        methods.register("rpc_methods") { call in
+            try call.params.expectCount(0, 0)
+            return .array(names.map { .string($0) })
+        }
         self.methods = methods
         self.limits = limits
+        self.recorder = RPCRecorder.fromEnvironment()
     }
 
     public var stats: RPCStats { statistics.withLock { $0 } }
@@ -155,6 +167,7 @@ public final class RPCDispatcher: Sendable {
             let key = methods.handlers[method] == nil ? "(unknown)" : method
             statistics.withLock { $0.errors[key, default: 0] += 1 }
         }
+        recorder?.record(method: method, params: params, result: result)
         guard id != nil else { return nil }  // a notification: no answer, even on error
         switch result {
         case .success(let value):
@@ -192,5 +205,45 @@ public final class RPCDispatcher: Sendable {
             lines.append("lockstep_rpc_errors_total{method=\"\(method)\"} \(count)")
         }
         return lines.joined(separator: "\n") + "\n"
+    }
+}
+
+/// Appends calls and their answers, one JSON object per line, to the file `LOCKSTEP_RPC_RECORD` names: the OpenRPC
+/// conformance test (Tests/Interop/test_openrpc.py) validates every answer the interop suites got against
+/// Specs/openrpc. At most `perMethod` calls of each method are kept per process, so that a long run stays small.
+/// Off unless the variable is set; a file that cannot be opened turns it off with one line on stderr.
+final class RPCRecorder: Sendable {
+    static let perMethod = 200
+    private let descriptor: Int32
+    private let counts = Mutex<[String: Int]>([:])
+
+    private init(descriptor: Int32) { self.descriptor = descriptor }
+
+    static func fromEnvironment() -> RPCRecorder? {
+        guard let path = ProcessInfo.processInfo.environment["LOCKSTEP_RPC_RECORD"], !path.isEmpty else { return nil }
+        let descriptor = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
+            FileHandle.standardError.write(Data("LOCKSTEP_RPC_RECORD: cannot open \(path): errno \(errno); not recording\n".utf8))
+            return nil
+        }
+        return RPCRecorder(descriptor: descriptor)
+    }
+
+    func record(method: String, params: [JSONValue], result: Result<JSONValue, RPCError>) {
+        let keep = counts.withLock { counts -> Bool in
+            let count = counts[method, default: 0]
+            guard count < Self.perMethod else { return false }
+            counts[method] = count + 1
+            return true
+        }
+        guard keep else { return }
+        var entry: [String: JSONValue] = ["method": .string(method), "params": .array(params)]
+        switch result {
+        case .success(let value): entry["result"] = value
+        case .failure(let error): entry["error"] = error.json
+        }
+        // One write(2) per line on an O_APPEND descriptor: lines from several processes do not interleave.
+        let line = Array((JSONValue.object(entry).serializedString() + "\n").utf8)
+        line.withUnsafeBytes { buffer in _ = write(descriptor, buffer.baseAddress, buffer.count) }
     }
 }

@@ -18,3 +18,22 @@ def lockstep():
         return result
 
     return run
+
+
+# Every lockstep process the suites start records its JSON-RPC calls and answers here (RPCDispatcher's
+# LOCKSTEP_RPC_RECORD), so that test_openrpc.py can validate every answer against Specs/openrpc at the end.
+RECORD_PATH = os.environ.get("LOCKSTEP_RPC_RECORD") or os.path.join(
+    os.environ.get("TMPDIR", "/tmp"), f"lockstep-rpc-record-{os.getpid()}.jsonl")
+
+
+def pytest_configure(config):
+    if not os.environ.get("LOCKSTEP_RPC_RECORD"):
+        if os.path.exists(RECORD_PATH):
+            os.unlink(RECORD_PATH)
+        os.environ["LOCKSTEP_RPC_RECORD"] = RECORD_PATH
+
+
+def pytest_collection_modifyitems(config, items):
+    """Tests marked `runs_last` (the check of everything recorded) go after all the others."""
+    last = [item for item in items if item.get_closest_marker("runs_last")]
+    items[:] = [item for item in items if not item.get_closest_marker("runs_last")] + last
