@@ -188,6 +188,9 @@ public final class Auction: @unchecked Sendable {
             "revertingTxHashes": .array(reverting.map { .string($0.hexString) }),
         ])
         let (clients, key, raw) = (submit, builderKey, service.rawSubmission)
+        // An endpoint that hangs is given up before slotStart(N) (an answer after it is too late to matter), so that
+        // its failure is reported before block N is.
+        let window = max(50, Int((slotStart - relaySlack / 2 - Date().timeIntervalSince1970) * 1_000))
         let outcomes = try await offChainThread { () -> [String?] in
             let results = Mutex<[Int: String?]>([:])
             DispatchQueue.concurrentPerform(iterations: clients.count) { index in
@@ -195,11 +198,21 @@ public final class Auction: @unchecked Sendable {
                 do {
                     if raw {
                         // No L1 legs (refused at intake): the submission alone, into the L1's pool.
-                        _ = try clients[index].call("eth_sendRawTransaction", [.data(submission.networkEncoded)],
-                                                    idempotent: false)
+                        let answer = try clients[index].call("eth_sendRawTransaction", [.data(submission.networkEncoded)],
+                                                             deadlineMilliseconds: min(clients[index].timeoutMilliseconds, window),
+                                                             idempotent: false)
+                        if answer.stringValue?.lowercased() != submission.hash.hexString {
+                            failure = "\(clients[index].url): answered \(Self.excerpt(answer)), not the submission's hash"
+                        }
                     } else {
-                        _ = try clients[index].call("eth_sendBundle", [request], idempotent: false,
-                                                    headersForBody: { body in ["X-Flashbots-Signature": Self.flashbotsSignature(body, key: key)] })
+                        let answer = try clients[index].call("eth_sendBundle", [request],
+                                                             deadlineMilliseconds: min(clients[index].timeoutMilliseconds, window),
+                                                             idempotent: false,
+                                                             headersForBody: { body in ["X-Flashbots-Signature": Self.flashbotsSignature(body, key: key)] })
+                        // Relays answer {bundleHash}; some builders answer null. Anything else is not an acceptance.
+                        if answer != .null, answer["bundleHash"]?.stringValue == nil {
+                            failure = "\(clients[index].url): answered \(Self.excerpt(answer)), not {bundleHash}"
+                        }
                     }
                 } catch {
                     failure = "\(clients[index].url): \(error)"
@@ -236,6 +249,12 @@ public final class Auction: @unchecked Sendable {
     }
 
     /// `address:0x<signature>`: the EIP-191 signature of the body's keccak in hex, as Flashbots relays take it.
+    /// The start of a JSON answer, for a message.
+    static func excerpt(_ value: JSONValue) -> String {
+        let text = value.serializedString()
+        return text.count <= 80 ? text : String(text.prefix(80)) + "…"
+    }
+
     static func flashbotsSignature(_ body: [UInt8], key: PrivateKey) -> String {
         let message = Array(Keccak256.hash(body).hexString.utf8)
         let digest = Keccak256.hash(Array("\u{19}Ethereum Signed Message:\n\(message.count)".utf8) + message)

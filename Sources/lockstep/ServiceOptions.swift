@@ -26,7 +26,16 @@ struct ServiceOptions: ParsableArguments {
     /// Opens DIR/`file` as the service's event log when --data-dir is given.
     func openLog(_ file: String) throws -> LogBox {
         guard let dataDir else { return LogBox(log: nil) }
-        try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+        do {
+            try FileManager.default.createDirectory(atPath: dataDir, withIntermediateDirectories: true)
+        } catch {
+            throw CommandFailure("cannot create the data directory \(dataDir): \(error.localizedDescription)")
+        }
+        // SQLite says only "unable to open database file" when it cannot write beside the store: say why.
+        if access(dataDir, W_OK) != 0 {
+            let reason = errno == EROFS ? "it is on a read-only file system" : String(cString: strerror(errno))
+            throw CommandFailure("the data directory \(dataDir) is not writable (\(reason)); nothing was changed")
+        }
         do {
             return LogBox(log: try EventLog(path: (dataDir as NSString).appendingPathComponent(file)))
         } catch {
