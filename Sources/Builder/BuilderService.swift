@@ -22,14 +22,18 @@ public final class BuilderService: Sendable {
     /// The submission goes to the L1 as a raw transaction (`--submit-mode raw`, for an L1 without
     /// `eth_sendBundle`): bundles with L1 legs are refused, since nothing could keep them atomic with it.
     public let rawSubmission: Bool
+    /// Bundles per second a searcher may send (`lockstep_sendBundle`, replacements and cancellations included);
+    /// anonymous bundles share one allowance of ten times this. Nil: no limit.
+    public let rateLimiter: SearcherRateLimiter?
     private let head = Mutex<UInt64?>(nil)
 
     /// - Parameters:
     ///   - l1: the L1 endpoint; its head bounds the target blocks accepted.
     ///   - builder: the builder's address (its L1 account and the based blocks' coinbase).
     public init(l1: JSONRPCClient, l1ChainId: UInt64, l2ChainId: UInt64, book: BundleBook, builder: Address,
-                simulation: BundleSimulation? = nil, rawSubmission: Bool = false) {
+                simulation: BundleSimulation? = nil, rawSubmission: Bool = false, maxBundleRate: Double? = nil) {
         self.rawSubmission = rawSubmission
+        self.rateLimiter = maxBundleRate.map { SearcherRateLimiter(perSecond: $0) }
         self.l1 = l1
         self.l1ChainId = l1ChainId
         self.l2ChainId = l2ChainId
@@ -76,6 +80,7 @@ public final class BuilderService: Sendable {
         var methods = RPCMethods()
         methods.register("lockstep_sendBundle") { [self] call in
             let searcher = try Flashbots.signer(call)
+            try rateLimiter?.admit(searcher)
             let object = try Self.object(call, "bundle")
             let bundle = try CrossLayerBundle.parse(object, l1ChainId: l1ChainId, l2ChainId: l2ChainId, limits: book.limits)
             if rawSubmission && !(bundle.l1Before.isEmpty && bundle.l1After.isEmpty) {
@@ -125,5 +130,38 @@ public final class BuilderService: Sendable {
             return record.statusJSON
         }
         return methods
+    }
+}
+
+/// A token bucket per searcher (`--max-bundle-rate`): each may send `perSecond` bundles a second, in bursts of up to
+/// one second's worth; the anonymous share one bucket of ten times that. Refusals are JSON-RPC -32005 (EIP-1474
+/// "limit exceeded") saying when to retry. Buckets idle for a minute are forgotten, so the table stays small.
+public final class SearcherRateLimiter: Sendable {
+    public let perSecond: Double
+    private let buckets = Mutex<[Address?: (tokens: Double, at: Double)]>([:])
+
+    public init(perSecond: Double) { self.perSecond = perSecond }
+
+    public func admit(_ searcher: Address?, now: Double = Date().timeIntervalSince1970) throws(RPCError) {
+        let rate = searcher == nil ? perSecond * 10 : perSecond
+        let wait: Double? = buckets.withLock { table in
+            if table.count > 10_000 { table = table.filter { now - $0.value.at < 60 } }
+            var bucket = table[searcher] ?? (tokens: rate, at: now)
+            bucket.tokens = min(rate, bucket.tokens + (now - bucket.at) * rate)
+            bucket.at = now
+            defer { table[searcher] = bucket }
+            guard bucket.tokens >= 1 else { return (1 - bucket.tokens) / rate }
+            bucket.tokens -= 1
+            return nil
+        }
+        if let wait {
+            let who = searcher.map { "searcher \($0.checksummed)" } ?? "anonymous searchers (together)"
+            throw RPCError(code: -32005, message: "limit exceeded: \(who) may send \(Self.format(rate)) bundles a " +
+                           "second; retry in \(Int((wait * 1_000).rounded(.up))) ms")
+        }
+    }
+
+    static func format(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
     }
 }

@@ -7,12 +7,13 @@ import Primitives
 import RPCServer
 
 extension DevnetNode {
-    /// Every method the devnet answers: the `eth_*` API, Flashbots bundles, and the test methods.
-    public func methods() -> RPCMethods {
+    /// Every method the devnet answers: the `eth_*` API, Flashbots bundles, and the test methods (`evm_*`,
+    /// `anvil_*`, `hardhat_*`: they rewrite state and time) unless `testMethods` is false.
+    public func methods(testMethods: Bool = true) -> RPCMethods {
         var methods = RPCMethods()
         EthAPI.register(self, into: &methods)
         registerBundles(&methods)
-        registerTestMethods(&methods)
+        if testMethods { registerTestMethods(&methods) }
         return methods
     }
 

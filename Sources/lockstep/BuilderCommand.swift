@@ -85,10 +85,14 @@ struct BuilderCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("An external prover (proof system 2, e.g. `lockstep prove --external-test`) to ask for each based block, when the Rollup has that slot configured.", valueName: "url"))
     var externalProverUrl: String?
 
+    @Option(name: .long, help: ArgumentHelp("Bundles a second each searcher (X-Flashbots-Signature) may send; the unsigned share ten times this. 0: no limit.", valueName: "n"))
+    var maxBundleRate: Int = 100
+
     @Option(name: .long, help: ArgumentHelp("How submissions reach the L1: bundle (eth_sendBundle with the bundles' L1 transactions) or raw (eth_sendRawTransaction of the submission alone, for an L1 without eth_sendBundle; bundles with L1 transactions are then refused).", valueName: "mode"))
     var submitMode = "bundle"
 
     func validate() throws {
+        guard maxBundleRate >= 0 else { throw ValidationError("--max-bundle-rate must be 0 (no limit) or more") }
         guard submitMode == "bundle" || submitMode == "raw" else {
             throw ValidationError("--submit-mode must be bundle or raw")
         }
@@ -145,7 +149,8 @@ struct BuilderCommand: AsyncParsableCommand {
             externalProver: externalProverUrl.map { ExternalProverClient(url: $0) }),
             l1ChainId: l1ChainId)
         let builder = BuilderService(l1: l1, l1ChainId: l1ChainId, l2ChainId: l2ChainId, book: book, builder: key.address,
-                                     simulation: simulation, rawSubmission: submitMode == "raw")
+                                     simulation: simulation, rawSubmission: submitMode == "raw",
+                                     maxBundleRate: maxBundleRate > 0 ? Double(maxBundleRate) : nil)
         try? await builder.refreshHead()
         let auction = Auction(service: builder, simulation: simulation,
                               submit: (l1Submit.isEmpty ? [l1Url] : l1Submit).map { JSONRPCClient(url: $0, timeoutMilliseconds: 2_000) },

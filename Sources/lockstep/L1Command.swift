@@ -23,7 +23,7 @@ struct L1Command: AsyncParsableCommand {
             Besides the eth_*, net_* and web3_* methods it answers eth_sendBundle and eth_callBundle (Flashbots
             semantics) and the test methods evm_mine, evm_snapshot, evm_revert, evm_increaseTime,
             evm_setNextBlockTimestamp, anvil_mine, anvil_setBalance, anvil_setNonce, anvil_setCode and
-            anvil_setStorageAt. State queries are answered at the head and at the last 256 blocks.
+            anvil_setStorageAt (not with --no-test-methods). State queries are answered at the head and at the last 256 blocks.
 
             With --fork-url, the chain continues another chain instead of starting from a genesis: its first block is
             the upstream's block --fork-block-number (default: the upstream's latest), whose state is read lazily over
@@ -59,6 +59,11 @@ struct L1Command: AsyncParsableCommand {
         "Enable the EXECUTE precompile at 0x0101 (native-rollup verification of Lockstep L2 blocks, Specs/protocol.md §8.3) on a new chain.",
         discussion: "A genesis file enables it with \"lockstepExecute\": true in its config. A chain kept in --data-dir keeps the setting it was created with."))
     var executePrecompile = false
+
+    @Flag(name: .long, help: ArgumentHelp(
+        "Do not serve the test methods (evm_*, anvil_*, hardhat_*), which rewrite state and time: for an L1 others can reach.",
+        discussion: "They are on by default: this is a development chain, and the harness and its tests drive it with them."))
+    var noTestMethods = false
 
     @Option(name: .long, help: ArgumentHelp("Continue the chain of this JSON-RPC endpoint from its block --fork-block-number.",
                                             valueName: "url"))
@@ -140,7 +145,7 @@ struct L1Command: AsyncParsableCommand {
         }
         var slots: (@Sendable (_ log: @escaping @Sendable (String) -> Void) async -> Void)? = nil
         if slotTime > 0 { slots = { log in await node.runSlots(slotSeconds: slotTime, log: log) } }
-        try await service.serve(methods: node.methods(), port: port, banner: banner,
+        try await service.serve(methods: node.methods(testMethods: !noTestMethods), port: port, banner: banner,
                                 onDisconnect: { node.disconnected($0) }, background: slots)
         node.stop()
     }
