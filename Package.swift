@@ -38,6 +38,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-websocket", from: "2.8.1"),
         // Hummingbird logs through it already; named here to quiet embedded servers.
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        // The builder's intake replicas share PostgreSQL (IntakePostgres).
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // C libraries: thin system-library targets, with shims where Swift cannot call the C API directly.
@@ -124,6 +126,14 @@ let package = Package(
         .target(name: "Builder",
                 dependencies: ["Prover", "Node", "EthRPC", "Sequencer", "Rollup", "Chain", "EVM", "State", "Store", "RPCServer", "JSON", "JSONRPCClient", "Primitives"]),
 
+        // The builder's bundle intake on PostgreSQL: stateless API replicas (`lockstep builder --intake-only
+        // --postgres URL`) append what they acknowledge; the simulating builder consumes it into its book and
+        // publishes statuses back. SQLite (BundleBook) stays the embedded default.
+        .target(name: "IntakePostgres",
+                dependencies: ["Builder", "RPCServer", "JSON", "Primitives",
+                               .product(name: "PostgresNIO", package: "postgres-nio"),
+                               .product(name: "Logging", package: "swift-log")]),
+
         // The two-chain harness (`lockstep devnet`): both geneses with the contracts deployed, and what the harness
         // tells scripts (devnet.json, lockstep_devnetInfo).
         .target(name: "Devnet",
@@ -131,7 +141,7 @@ let package = Package(
 
         .executableTarget(name: "lockstep",
                           dependencies: [
-                              "Primitives", "EVM", "State", "Store", "JSON", "JSONRPCClient", "StateTestRunner", "Chain", "ChainTestRunner", "Node", "L1Devnet", "Sequencer", "Builder", "Prover", "RPCServer", "Rollup", "Devnet",
+                              "Primitives", "EVM", "State", "Store", "JSON", "JSONRPCClient", "StateTestRunner", "Chain", "ChainTestRunner", "Node", "L1Devnet", "Sequencer", "Builder", "Prover", "RPCServer", "Rollup", "Devnet", "IntakePostgres",
                               "CCurl", "CGMP",
                               .product(name: "ArgumentParser", package: "swift-argument-parser"),
                           ]),

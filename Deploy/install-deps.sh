@@ -4,7 +4,8 @@
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-packages=(libsecp256k1-dev libgmp-dev libcurl4-openssl-dev libsqlite3-dev pkg-config python3-venv)
+# postgresql: the builder's intake-replica test starts a throwaway server (Tests/Interop/test_postgres_intake.py).
+packages=(libsecp256k1-dev libgmp-dev libcurl4-openssl-dev libsqlite3-dev pkg-config python3-venv postgresql)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -15,6 +15,8 @@ public final class BuilderService: Sendable {
     public let l1ChainId: UInt64
     public let l2ChainId: UInt64
     public let book: BundleBook
+    /// Where the API keeps and finds bundles: `book`, unless this is an intake replica (`BundleIntake`).
+    public let intake: any BundleIntake
     public let builder: Address
     let l1: JSONRPCClient
     /// The joint simulation (`lockstep_callBundle`); nil: not offered.
@@ -31,7 +33,9 @@ public final class BuilderService: Sendable {
     ///   - l1: the L1 endpoint; its head bounds the target blocks accepted.
     ///   - builder: the builder's address (its L1 account and the based blocks' coinbase).
     public init(l1: JSONRPCClient, l1ChainId: UInt64, l2ChainId: UInt64, book: BundleBook, builder: Address,
-                simulation: BundleSimulation? = nil, rawSubmission: Bool = false, maxBundleRate: Double? = nil) {
+                simulation: BundleSimulation? = nil, rawSubmission: Bool = false, maxBundleRate: Double? = nil,
+                intake: (any BundleIntake)? = nil) {
+        self.intake = intake ?? book
         self.rawSubmission = rawSubmission
         self.rateLimiter = maxBundleRate.map { SearcherRateLimiter(perSecond: $0) }
         self.l1 = l1
@@ -50,7 +54,7 @@ public final class BuilderService: Sendable {
         let client = l1
         let number = try await offChainThread { try client.call("eth_blockNumber").decodeUInt64Quantity() }
         head.withLock { $0 = number }
-        try await book.expire(l1Head: number)
+        try await intake.expire(l1Head: number)
     }
 
     /// Polls the L1 head every `interval` seconds until cancelled, logging each distinct failure once.
@@ -82,7 +86,7 @@ public final class BuilderService: Sendable {
             let searcher = try Flashbots.signer(call)
             try rateLimiter?.admit(searcher)
             let object = try Self.object(call, "bundle")
-            let bundle = try CrossLayerBundle.parse(object, l1ChainId: l1ChainId, l2ChainId: l2ChainId, limits: book.limits)
+            let bundle = try CrossLayerBundle.parse(object, l1ChainId: l1ChainId, l2ChainId: l2ChainId, limits: intake.limits)
             if rawSubmission && !(bundle.l1Before.isEmpty && bundle.l1After.isEmpty) {
                 throw RPCError.server("this builder sends its submissions as raw transactions (--submit-mode raw: its L1 " +
                                       "has no eth_sendBundle), so nothing would keep l1Before and l1After atomic with " +
@@ -94,7 +98,7 @@ public final class BuilderService: Sendable {
             guard bundle.blockNumber > head else {
                 throw RPCError.server("blockNumber \(bundle.blockNumber) is not after the L1 head \(head): the bundle would be late")
             }
-            let (hash, replaced) = try await book.add(bundle, params: .object(object), searcher: searcher)
+            let (hash, replaced) = try await intake.add(bundle, params: .object(object), searcher: searcher)
             var answer: [String: JSONValue] = ["bundleHash": hash.map { .string($0.hexString) } ?? .null]
             if let replaced { answer[bundle.isEmpty ? "cancelled" : "replaced"] = .string(replaced.hexString) }
             return .object(answer)
@@ -116,18 +120,18 @@ public final class BuilderService: Sendable {
             guard case .string(let uuid)? = object["replacementUuid"] else {
                 throw RPCError.invalidParams("replacementUuid (a UUID string) is required")
             }
-            return .object(["cancelled": .string(try await book.cancel(uuid: uuid, searcher: searcher).hexString)])
+            return .object(["cancelled": .string(try await intake.cancel(uuid: uuid, searcher: searcher).hexString)])
         }
         methods.register("lockstep_getBundleStatus") { [self] call in
             let searcher = try Flashbots.signer(call)
             try call.params.expectCount(1, 1)
             let argument = try call.params.required(0, "bundleHash")
             let hash = try RPCParams.hash(argument.objectValue?["bundleHash"] ?? argument, "bundleHash")
-            guard let record = book.record(hash) else { return .null }
-            if let owner = record.searcher, owner != searcher {
+            guard let (status, owner) = try await intake.status(hash) else { return .null }
+            if let owner, owner != searcher {
                 throw RPCError.server("bundle \(hash) belongs to another searcher: sign the request as \(owner.hexString)")
             }
-            return record.statusJSON
+            return status
         }
         return methods
     }

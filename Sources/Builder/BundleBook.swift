@@ -390,6 +390,11 @@ public final class BundleBook: Sendable {
         state.withLock { state in state.records.values.reduce(into: [:]) { $0[$1.status, default: 0] += 1 } }
     }
 
+    /// The bundles whose record changed at or after `time` (milliseconds since the epoch).
+    public func records(updatedSince time: Int64) -> [BundleRecord] {
+        state.withLock { $0.records.values.filter { $0.updatedAt >= time } }
+    }
+
     /// The bundles in `status`.
     public func records(status: BundleStatus) -> [BundleRecord] {
         state.withLock { $0.records.values.filter { $0.status == status } }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Builder
+import IntakePostgres
 import Chain
 import Foundation
 import JSONRPCClient
@@ -88,6 +89,12 @@ struct BuilderCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Bundles a second each searcher (X-Flashbots-Signature) may send; the unsigned share ten times this. 0: no limit.", valueName: "n"))
     var maxBundleRate: Int = 100
 
+    @Option(name: .long, help: ArgumentHelp("Share the bundle intake through this PostgreSQL database (postgres://user[:password]@host[:port]/database): this builder also takes the bundles that --intake-only replicas acknowledged there, and publishes every status there.", valueName: "url"))
+    var postgres: String?
+
+    @Flag(name: .long, help: ArgumentHelp("Serve only the bundle intake (lockstep_sendBundle, lockstep_cancelBundle, lockstep_getBundleStatus) into --postgres, as one of any number of stateless replicas; the builder started with the same --postgres simulates and submits.", discussion: "A replica needs --l1-url and --l2-url (chain ids, the head), no key and no --rollup; it keeps nothing itself (--data-dir is unused)."))
+    var intakeOnly = false
+
     @Option(name: .long, help: ArgumentHelp("How submissions reach the L1: bundle (eth_sendBundle with the bundles' L1 transactions) or raw (eth_sendRawTransaction of the submission alone, for an L1 without eth_sendBundle; bundles with L1 transactions are then refused).", valueName: "mode"))
     var submitMode = "bundle"
 
@@ -104,7 +111,11 @@ struct BuilderCommand: AsyncParsableCommand {
             throw ValidationError("\(name) must be an http:// or https:// URL")
         }
         if builderKey != nil && builderKeyFile != nil { throw ValidationError("--builder-key and --builder-key-file exclude each other") }
-        if !dev && rollup == nil { throw ValidationError("--rollup is required without --dev") }
+        if intakeOnly && postgres == nil { throw ValidationError("--intake-only needs --postgres: the replicas share that database") }
+        if let postgres {
+            do { _ = try PostgresSettings.parse(postgres) } catch { throw ValidationError("\(error)") }
+        }
+        if !dev && rollup == nil && !intakeOnly { throw ValidationError("--rollup is required without --dev") }
         if let rollup, (try? Address(hex: rollup)) == nil { throw ValidationError("--rollup: not an address: \(rollup)") }
         guard l1PollInterval >= 0.05, l1PollInterval <= 60 else { throw ValidationError("--l1-poll-interval must be between 0.05 and 60 seconds") }
         guard slotTime >= 1, slotTime <= 3_600 else { throw ValidationError("--slot-time must be between 1 and 3600 seconds") }
@@ -119,6 +130,7 @@ struct BuilderCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if intakeOnly { return try await runReplica() }
         let key = try resolveKey()
         let rollupAddress = try rollup.map { try Address(hex: $0) }
             ?? Address.contractAddress(sender: DevAccounts.addresses[0], nonce: 2)
@@ -148,6 +160,9 @@ struct BuilderCommand: AsyncParsableCommand {
             provers: proverUrl.isEmpty ? nil : ProverClients(urls: proverUrl),
             externalProver: externalProverUrl.map { ExternalProverClient(url: $0) }),
             l1ChainId: l1ChainId)
+        let store = try postgres.map { PostgresStore(try PostgresSettings.parse($0)) }
+        let consumer = store.map { PostgresIntakeConsumer(store: $0, book: book, name: "builder-\(key.address.hexString)",
+                                                          l1ChainId: l1ChainId, l2ChainId: l2ChainId) }
         let builder = BuilderService(l1: l1, l1ChainId: l1ChainId, l2ChainId: l2ChainId, book: book, builder: key.address,
                                      simulation: simulation, rawSubmission: submitMode == "raw",
                                      maxBundleRate: maxBundleRate > 0 ? Double(maxBundleRate) : nil)
@@ -161,13 +176,51 @@ struct BuilderCommand: AsyncParsableCommand {
              "L1 \(l1Url) (chain \(l1ChainId)), L2 \(l2Url) (chain \(l2ChainId)), Rollup \(rollupAddress)",
              "builder \(key.address)\(key == DevAccounts.privateKeys[8] ? " (development account 8)" : "")",
              "bundles waiting: \(book.active().count); data: \(storage)"]
+                + (store.map { ["intake shared through \($0.settings.redacted) (with --intake-only replicas)"] } ?? [])
         }
         try await service.serve(methods: builder.methods(), port: port, banner: banner, onDisconnect: { _ in },
                                 background: { log in
                                     await withTaskGroup(of: Void.self) { group in
                                         group.addTask { await builder.followHead(interval: interval, log: log) }
                                         group.addTask { await builder.runAuctions(auction, interval: 0.1, log: log) }
+                                        if let store, let consumer {
+                                            group.addTask { await store.run() }
+                                            group.addTask { await consumer.run(log: log) }
+                                        }
                                     }
                                 })
+    }
+
+    /// `--intake-only`: the API over PostgreSQL, nothing else.
+    func runReplica() async throws {
+        let settings = try PostgresSettings.parse(postgres!)
+        let l1 = JSONRPCClient(url: l1Url, timeoutMilliseconds: 10_000)
+        let l2 = JSONRPCClient(url: l2Url, timeoutMilliseconds: 10_000)
+        let l1ChainId: UInt64
+        let l2ChainId: UInt64
+        do {
+            l1ChainId = try l1.call("eth_chainId").decodeUInt64Quantity()
+            l2ChainId = try l2.call("eth_chainId").decodeUInt64Quantity()
+        } catch {
+            throw CommandFailure("cannot read the chain ids from \(l1Url) and \(l2Url): \(error)")
+        }
+        let store = PostgresStore(settings)
+        let pool = Task { await store.run() }
+        defer { pool.cancel() }
+        try await store.prepare()
+        let replica = "replica-\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)"
+        let intake = PostgresIntake(store: store, replica: replica)
+        let builder = BuilderService(l1: l1, l1ChainId: l1ChainId, l2ChainId: l2ChainId, book: try BundleBook(log: nil),
+                                     builder: Address(word: .zero),
+                                     maxBundleRate: maxBundleRate > 0 ? Double(maxBundleRate) : nil, intake: intake)
+        try? await builder.refreshHead()
+        let (l1Url, l2Url, interval) = (self.l1Url, self.l2Url, l1PollInterval)
+        let banner: @Sendable (Int) async -> [String] = { _ in
+            ["lockstep builder \(LockstepVersion.string) (intake replica \(replica))",
+             "L1 \(l1Url) (chain \(l1ChainId)), L2 \(l2Url) (chain \(l2ChainId))",
+             "bundles kept in \(settings.redacted); the builder with the same --postgres simulates them"]
+        }
+        try await service.serve(methods: builder.methods(), port: port, banner: banner, onDisconnect: { _ in },
+                                background: { log in await builder.followHead(interval: interval, log: log) })
     }
 }
