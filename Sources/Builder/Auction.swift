@@ -232,6 +232,9 @@ public final class Auction: @unchecked Sendable {
         try await book.update(merged.map { .init(hash: $0.record.hash, status: .submitted) })
         sent.append((target, submission.hash, merged.map(\.record.hash)))
         let refusals = failures.isEmpty ? "" : "; \(failures.count) endpoint(s) failed: \(failures.joined(separator: "; "))"
+        // Handoff → merged bundle sent (what `lockstep bench builder --slot` measures), and its drafting part.
+        StageMetrics.shared.observe("builder:auction", seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+        StageMetrics.shared.observe("builder:drafts", seconds: Double(draftsDone) / 1_000)
         return "L1 block \(target): sent \(merged.count) bundle(s) of \(records.count) in \(milliseconds()) ms (drafts " +
             "\(draftsDone) ms, \(fullSimulations) full simulation(s)), value \(best.value) wei, " +
             "based block \(best.basedBlock?.number ?? 0), to \(clients.count - failures.count) endpoint(s)\(refusals)"

@@ -151,6 +151,11 @@ public final class RPCDispatcher: Sendable {
         let result: Result<JSONValue, RPCError>
         if let handler = methods.handlers[method] {
             statistics.withLock { $0.calls[method, default: 0] += 1 }
+            let started = DispatchTime.now().uptimeNanoseconds
+            defer {
+                StageMetrics.shared.observe("rpc:" + method,
+                                            seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+            }
             do {
                 result = .success(try await handler(RPCCall(method: method, params: RPCParams(params), headers: headers,
                                                               body: body, connection: connection)))
@@ -204,7 +209,7 @@ public final class RPCDispatcher: Sendable {
         for (method, count) in stats.errors.sorted(by: { $0.key < $1.key }) {
             lines.append("lockstep_rpc_errors_total{method=\"\(method)\"} \(count)")
         }
-        return lines.joined(separator: "\n") + "\n"
+        return lines.joined(separator: "\n") + "\n" + StageMetrics.shared.prometheusText()
     }
 }
 

@@ -3,6 +3,7 @@ import EVM
 import Foundation
 import Node
 import Primitives
+import RPCServer
 import Rollup
 import State
 import Store
@@ -313,6 +314,8 @@ public final class SequencerChain {
     /// Builds, signs, logs and appends a block of `kind` on `anchor` (nil: the anchor rule of §5.2).
     func produce(kind: L2BlockKind, anchor fixed: (number: UInt64, hash: Hash)?, timestamp: UInt64?) throws
         -> (block: ChainBlock, certificate: Certificate) {
+        let started = DispatchTime.now().uptimeNanoseconds
+        defer { StageMetrics.shared.observe("l2:block", seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9) }
         let parent = head
         let now = timestamp ?? UInt64(Date().timeIntervalSince1970)
         let attributes = L2Production.attributes(timestamp: max(parent.base.timestamp, now), coinbase: identity.address)

@@ -5,6 +5,7 @@ import JSON
 import JSONRPCClient
 import Node
 import Primitives
+import RPCServer
 import Prover
 import Rollup
 
@@ -113,7 +114,12 @@ extension L2Node {
         var lastError: String?
         await repeatOnClockGrid(every: interval) {
             do {
-                if let line = try await settler.step() { log(line) }
+                let started = DispatchTime.now().uptimeNanoseconds
+                if let line = try await settler.step() {
+                    // A step that did something (a settlement proven and sent, or one confirmed); idle ones are not timed.
+                    StageMetrics.shared.observe("l2:settlement", seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+                    log(line)
+                }
                 lastError = nil
             } catch {
                 let message = "cannot settle: \(error)"

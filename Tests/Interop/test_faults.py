@@ -280,3 +280,66 @@ def test_a_read_only_data_directory_is_a_clear_error_and_changes_nothing():
     finally:
         subprocess.run(["umount", str(root)])
         shutil.rmtree(root, ignore_errors=True)
+
+
+def test_the_stages_are_timed_in_the_prometheus_metrics(faulty_l1):
+    """After the tests above, the builder's /metrics has the auction's histogram and every method's."""
+    _, _, _, builder = faulty_l1
+    with urllib.request.urlopen(builder.url + "/metrics", timeout=10) as response:
+        text = response.read().decode()
+    assert "# TYPE lockstep_stage_seconds histogram" in text
+    for stage in ("builder:auction", "builder:drafts", "rpc:lockstep_sendBundle", "rpc:lockstep_getBundleStatus"):
+        counts = [line for line in text.splitlines() if line.startswith(f'lockstep_stage_seconds_count{{stage="{stage}"}}')]
+        assert counts and int(counts[0].split()[-1]) > 0, (stage, text[-2000:])
+    buckets = [line for line in text.splitlines()
+               if line.startswith('lockstep_stage_seconds_bucket{stage="builder:auction"')]
+    values = [int(line.split()[-1]) for line in buckets]
+    assert values == sorted(values) and buckets[-1].split("le=")[1].startswith('"+Inf"'), buckets
+
+
+def test_a_slow_prover_is_left_out_and_the_builder_says_why(faulty_l1, tmp_path):
+    """Two real provers under a 2-of-3 policy, one behind a proxy that answers after 8 s: the builder gives up on it
+    at its 2 s deadline, the attestation falls short, and the joint simulation's failure names the slow prover.
+    Once it answers in time, the same bundle simulates."""
+    w3_l1, w3_l2, _, _ = faulty_l1
+    honest = Service("prover7", "prove", ["--dev"], data_dir=str(tmp_path)).start()
+    second = Service("prover6", "prove", ["--dev", "--key", "0x" + bytes(ACCOUNTS[6].key).hex()],
+                     data_dir=str(tmp_path)).start()
+    slow = FaultProxy(second.url)
+    slow.set("slow", {"prover_prove"})
+    builder = None
+    try:
+        builder = Service("slow-builder", "builder", [
+            "--dev", "--l1-url", w3_l1.provider.endpoint_uri, "--l2-url", w3_l2.provider.endpoint_uri,
+            "--slot-time", "4", "--prover-url", honest.url, "--prover-url", slow.url], data_dir=str(tmp_path)).start()
+        account = ACCOUNTS[5]
+
+        def call_bundle():
+            raw, _ = signed(account, L2_CHAIN_ID, w3_l2.eth.get_transaction_count(account.address),
+                            ACCOUNTS[8].address, ETHER // 100)
+            for _ in range(20):
+                answer = call_json(builder.url, "lockstep_callBundle",
+                                   [{"l2": [raw], "blockNumber": hex(w3_l1.eth.block_number + 1)}])
+                if "result" in answer:
+                    return answer["result"]
+                time.sleep(0.5)  # no handoff yet
+            raise AssertionError(answer)
+
+        result = call_bundle()
+        assert result["ok"] is False and slow.url in result["failure"]["reason"], result
+        assert "time" in result["failure"]["reason"].lower(), result["failure"]
+        slow.set("ok")
+        result = call_bundle()
+        assert result["ok"] is True, result
+    finally:
+        slow.stop()
+        for service in (builder, second, honest):
+            if service:
+                service.stop()
+
+
+def call_json(url, method, params):
+    body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": method, "params": params}).encode()
+    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.loads(response.read())
