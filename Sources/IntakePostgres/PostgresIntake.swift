@@ -5,6 +5,7 @@ import Logging
 import PostgresNIO
 import Primitives
 import RPCServer
+import Synchronization
 
 /// `--postgres postgres://user[:password]@host[:port]/database[?sslmode=require]`.
 public struct PostgresSettings: Sendable {
@@ -226,6 +227,8 @@ public final class PostgresIntakeConsumer: Sendable {
     let name: String
     let l1ChainId: UInt64
     let l2ChainId: UInt64
+    /// The update time last published of each bundle and status.
+    private let published = Mutex<[String: Int64]>([:])
 
     public init(store: PostgresStore, book: BundleBook, name: String, l1ChainId: UInt64, l2ChainId: UInt64) {
         self.store = store
@@ -317,11 +320,18 @@ public final class PostgresIntakeConsumer: Sendable {
     /// Publishes the records changed since `since` (ms); returns the time to pass next.
     public func publish(since: Int64) async throws -> Int64 {
         let now = millisecondsNow()
-        // A second of overlap: a record written just before `now` by another task is not missed.
+        // A second of overlap, so that a record written just before `now` by another task is not missed; what was
+        // published already with the same update time is skipped.
         for record in book.records(updatedSince: since - 1_000) {
+            let key = record.hash.hexString + record.status.rawValue
+            guard published.withLock({ $0[key] != record.updatedAt }) else { continue }
             try await upsert(hash: record.hash.hexString, searcher: record.searcher?.hexString,
                              uuid: record.replacementUuid?.lowercased(), status: record.status.rawValue,
                              record: record.statusJSON)
+            published.withLock { table in
+                if table.count > 100_000 { table.removeAll() }
+                table[key] = record.updatedAt
+            }
         }
         return now
     }

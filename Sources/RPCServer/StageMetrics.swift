@@ -33,13 +33,6 @@ public final class StageMetrics: Sendable {
         }
     }
 
-    /// Runs `body` and records how long it took under `stage`.
-    public func time<T>(_ stage: String, _ body: () async throws -> T) async rethrows -> T {
-        let start = DispatchTime.now().uptimeNanoseconds
-        defer { observe(stage, seconds: Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9) }
-        return try await body()
-    }
-
     /// The Prometheus text exposition (cumulative buckets).
     public func prometheusText() -> String {
         let table = histograms.withLock { $0 }

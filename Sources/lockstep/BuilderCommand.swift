@@ -136,18 +136,7 @@ struct BuilderCommand: AsyncParsableCommand {
             ?? Address.contractAddress(sender: DevAccounts.addresses[0], nonce: 2)
         let l1 = JSONRPCClient(url: l1Url, timeoutMilliseconds: 10_000)
         let l2 = JSONRPCClient(url: l2Url, timeoutMilliseconds: 10_000)
-        let l1ChainId: UInt64
-        let l2ChainId: UInt64
-        do {
-            l1ChainId = try l1.call("eth_chainId").decodeUInt64Quantity()
-        } catch {
-            throw CommandFailure("cannot read the L1's chain id from \(l1Url): \(error)")
-        }
-        do {
-            l2ChainId = try l2.call("eth_chainId").decodeUInt64Quantity()
-        } catch {
-            throw CommandFailure("cannot read the L2's chain id from \(l2Url): \(error)")
-        }
+        let (l1ChainId, l2ChainId) = try chainIds(l1, l2)
         let logBox = try service.openLog("builder.sqlite")
         let book: BundleBook
         do {
@@ -191,19 +180,27 @@ struct BuilderCommand: AsyncParsableCommand {
                                 })
     }
 
+    /// The chain ids of `--l1-url` and `--l2-url` (the builder exits when either does not answer).
+    func chainIds(_ l1: JSONRPCClient, _ l2: JSONRPCClient) throws -> (l1: UInt64, l2: UInt64) {
+        let l1ChainId: UInt64
+        do {
+            l1ChainId = try l1.call("eth_chainId").decodeUInt64Quantity()
+        } catch {
+            throw CommandFailure("cannot read the L1's chain id from \(l1Url): \(error)")
+        }
+        do {
+            return (l1ChainId, try l2.call("eth_chainId").decodeUInt64Quantity())
+        } catch {
+            throw CommandFailure("cannot read the L2's chain id from \(l2Url): \(error)")
+        }
+    }
+
     /// `--intake-only`: the API over PostgreSQL, nothing else.
     func runReplica() async throws {
         let settings = try PostgresSettings.parse(postgres!)
         let l1 = JSONRPCClient(url: l1Url, timeoutMilliseconds: 10_000)
         let l2 = JSONRPCClient(url: l2Url, timeoutMilliseconds: 10_000)
-        let l1ChainId: UInt64
-        let l2ChainId: UInt64
-        do {
-            l1ChainId = try l1.call("eth_chainId").decodeUInt64Quantity()
-            l2ChainId = try l2.call("eth_chainId").decodeUInt64Quantity()
-        } catch {
-            throw CommandFailure("cannot read the chain ids from \(l1Url) and \(l2Url): \(error)")
-        }
+        let (l1ChainId, l2ChainId) = try chainIds(l1, l2)
         let store = PostgresStore(settings)
         let pool = Task { await store.run() }
         defer { pool.cancel() }

@@ -133,6 +133,7 @@ struct DevnetCommand: AsyncParsableCommand {
         let slotTime = Double(self.slotTime)
         let basedWindow = self.basedWindow ?? min(slotTime - 1, max(3, slotTime / 2))
         let (directory, temporary) = try Self.directory(self.dataDir)
+        try ServiceOptions.checkWritable(directory)
         defer { if temporary { try? FileManager.default.removeItem(atPath: directory) } }
         // An external L1: its chain id and precompiles decide the policy; the deployment is remembered in the data
         // directory, so a restart finds the same contracts.

@@ -31,16 +31,20 @@ struct ServiceOptions: ParsableArguments {
         } catch {
             throw CommandFailure("cannot create the data directory \(dataDir): \(error.localizedDescription)")
         }
-        // SQLite says only "unable to open database file" when it cannot write beside the store: say why.
-        if access(dataDir, W_OK) != 0 {
-            let reason = errno == EROFS ? "it is on a read-only file system" : String(cString: strerror(errno))
-            throw CommandFailure("the data directory \(dataDir) is not writable (\(reason)); nothing was changed")
-        }
+        try Self.checkWritable(dataDir)
         do {
             return LogBox(log: try EventLog(path: (dataDir as NSString).appendingPathComponent(file)))
         } catch {
             throw CommandFailure("cannot open the data directory \(dataDir): \(error)")
         }
+    }
+
+    /// Fails with the reason when `directory` cannot be written: SQLite says only "unable to open database file"
+    /// when it cannot write beside its store.
+    static func checkWritable(_ directory: String) throws {
+        guard access(directory, W_OK) != 0 else { return }
+        let reason = errno == EROFS ? "it is on a read-only file system" : String(cString: strerror(errno))
+        throw CommandFailure("the data directory \(directory) is not writable (\(reason)); nothing was changed")
     }
 
     /// Where the chain is kept, for the start-up banner.
