@@ -38,12 +38,14 @@ public final class SubscriptionHub: Sendable {
 
     public init(limitPerConnection: Int = 256) { self.limitPerConnection = limitPerConnection }
 
-    /// Adds `subscriber` and returns its id (16 random bytes in hex).
+    /// Adds `subscriber` and returns its id: 16 random bytes as a quantity (hex without leading zeros, as geth
+    /// writes them), so that the id is the same `0x…` string whichever client echoes it back.
     /// - Throws: `NodeError` when its connection already holds `limitPerConnection`.
     public func add(_ subscriber: Subscriber) throws -> String {
         var bytes = [UInt8](repeating: 0, count: 16)
         for index in bytes.indices { bytes[index] = UInt8.random(in: 0...255) }
-        let id = Hex.encode(bytes)
+        let digits = Hex.encode(bytes, prefix: false).drop { $0 == "0" }
+        let id = "0x" + (digits.isEmpty ? "0" : String(digits))
         let limit = limitPerConnection
         let added = table.withLock { table -> Bool in
             guard table.values.filter({ $0.connection == subscriber.connection }).count < limit else { return false }

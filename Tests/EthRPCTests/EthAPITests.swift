@@ -194,6 +194,21 @@ struct EthAPITests {
         #expect(node.subscriptions.count == 0)  // the closed connection's subscription is forgotten
     }
 
+    @Test("Subscription ids are quantities, as geth writes them: no leading zero digit, distinct")
+    func subscriptionIdsAreQuantities() throws {
+        let hub = SubscriptionHub(limitPerConnection: 1_000)
+        var ids = Set<String>()
+        // One id in 16 would start with a zero digit if it were not trimmed; 1,000 of them make that certain.
+        for _ in 0..<1_000 {
+            let id = try hub.add(SubscriptionHub.Subscriber(connection: 1) { _, _ in true })
+            #expect(id.hasPrefix("0x") && id.count > 2 && id.count <= 34, "\(id)")
+            #expect(id == "0x0" || !id.hasPrefix("0x0"), "\(id) has a leading zero")
+            #expect(id.dropFirst(2).allSatisfy { $0.isHexDigit && !$0.isUppercase }, "\(id)")
+            ids.insert(id)
+        }
+        #expect(ids.count == 1_000)
+    }
+
     @Test("Fee history covers the blocks asked for and the next base fee")
     func feeHistory() async throws {
         let node = try PlainNode()
