@@ -28,6 +28,9 @@ public final class Auction: @unchecked Sendable {
     /// The bytes of `l2` transactions one based block takes: MAX_BLOCK_DATA less room for the header, the
     /// deposits and the encoding.
     static let blockDataBudget = RollupProtocol.maxBlockData - 16_384
+    /// The bytes of witness one based block's EXECUTE proof takes by the auction's estimate: MAX_PROOF_DATA less
+    /// room for the parent header and a sixteenth for what a draft's reads do not show.
+    static let proofDataBudget = RollupProtocol.maxProofData * 15 / 16 - 1_024
 
     /// The percentage of a merged block's value bid to the L1 proposer (the submission's priority fee).
     public var bidPercent = 50
@@ -88,8 +91,9 @@ public final class Auction: @unchecked Sendable {
         var parsed: [(record: BundleRecord, bundle: CrossLayerBundle)] = []
         for record in records {
             do {
-                parsed.append((record, try CrossLayerBundle.parse(record.params.objectValue ?? [:], l1ChainId: service.l1ChainId,
-                                                                  l2ChainId: service.l2ChainId)))
+                parsed.append((record, try book.parsedBundle(record.hash)
+                    ?? CrossLayerBundle.parse(record.params.objectValue ?? [:], l1ChainId: service.l1ChainId,
+                                              l2ChainId: service.l2ChainId)))
             } catch {
                 try await book.update(record.hash, status: .rejected, reason: "no longer parses: \(error)")
             }
@@ -99,7 +103,8 @@ public final class Auction: @unchecked Sendable {
         let drafts = try await simulation.simulateAll(parsed.map(\.bundle), target: target, draft: true)
         let draftsDone = milliseconds()
         var fullSimulations = 0
-        var candidates: [(record: BundleRecord, bundle: CrossLayerBundle, value: U256, deposits: Int)] = []
+        var candidates: [(record: BundleRecord, bundle: CrossLayerBundle, value: U256, deposits: Int,
+                          reads: JointSimulation.WitnessReads)] = []
         var updates: [BundleBook.StatusUpdate] = []
         for (entry, result) in zip(parsed, drafts) {
             if let failure = result.failure {
@@ -107,7 +112,7 @@ public final class Auction: @unchecked Sendable {
                                      reason: "\(failure.layer)\(failure.hash.map { " transaction \($0)" } ?? ""): \(failure.reason)"))
             } else {
                 updates.append(.init(hash: entry.record.hash, status: .simulated, value: result.value))
-                candidates.append((entry.record, entry.bundle, result.value, result.deposits.count))
+                candidates.append((entry.record, entry.bundle, result.value, result.deposits.count, result.l2Reads))
             }
         }
         // Merge them all, by value (the earlier received on a tie), into one based block: a transaction that fails
@@ -119,6 +124,7 @@ public final class Auction: @unchecked Sendable {
         // MAX_BLOCK_DATA (the transactions' bytes, with room for the header and the deposits); the rest waits no
         // longer than this slot.
         var merged: [(record: BundleRecord, bundle: CrossLayerBundle)] = []
+        var reads: [JointSimulation.WitnessReads] = []
         var (deposits, bytes) = (0, 0)
         for candidate in candidates {
             let size = candidate.bundle.l2.reduce(0) { $0 + $1.networkEncoded.count + 8 }
@@ -130,6 +136,18 @@ public final class Auction: @unchecked Sendable {
             deposits += candidate.deposits
             bytes += size
             merged.append((candidate.record, candidate.bundle))
+            reads.append(candidate.reads)
+        }
+        // And MAX_PROOF_DATA: the EXECUTE proof carries the block's witness, which grows with every account the
+        // bundles touch. The drafts' reads and the fork's proofs estimate it, with room for the parent header and
+        // what the estimate cannot see; the full simulation measures it exactly.
+        let fitting = try await simulation.fittingProofBudget(reads, target: target, budget: Self.proofDataBudget)
+        if fitting < merged.count {
+            for candidate in merged[fitting...] {
+                updates.append(.init(hash: candidate.record.hash, status: .notLanded,
+                                     reason: "no room in the block for L1 block \(target): its execute proof would exceed MAX_PROOF_DATA"))
+            }
+            merged.removeSubrange(fitting...)
         }
         try await book.update(updates)
         var best: JointSimulation?

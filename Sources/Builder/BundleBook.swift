@@ -171,6 +171,9 @@ public final class BundleBook: Sendable {
         var replacements: [String: Hash] = [:]
         /// How many active bundles each searcher has ("" for unsigned ones).
         var active: [String: Int] = [:]
+        /// Active bundles as parsed at intake (their senders recovered), so that an auction does not parse a
+        /// thousand bundles again; not kept across restarts (the auction parses what is missing here).
+        var parsed: [Hash: CrossLayerBundle] = [:]
 
         static func owner(_ record: BundleRecord) -> String { record.searcher?.hexString ?? "" }
 
@@ -178,7 +181,7 @@ public final class BundleBook: Sendable {
         mutating func set(_ record: BundleRecord?, for hash: Hash) {
             if let old = records[hash], old.status.isActive { active[Self.owner(old), default: 0] -= 1 }
             records[hash] = record
-            if let record, record.status.isActive { active[Self.owner(record), default: 0] += 1 }
+            if let record, record.status.isActive { active[Self.owner(record), default: 0] += 1 } else { parsed[hash] = nil }
         }
     }
 
@@ -298,6 +301,7 @@ public final class BundleBook: Sendable {
                                              replacementUuid: bundle.replacementUuid,
                                              replacementNonce: bundle.replacementNonce, status: .received, receivedAt: now),
                                 into: &state)
+                    state.parsed[id] = bundle
                 }
             }
             if let key { state.replacements[key] = hash }
@@ -381,6 +385,11 @@ public final class BundleBook: Sendable {
     public func record(_ hash: Hash) -> BundleRecord? { state.withLock { $0.records[hash] } }
 
     /// Active bundles, oldest first.
+    /// Active bundle `hash` as parsed at intake; nil when not kept (after a restart, say).
+    public func parsedBundle(_ hash: Hash) -> CrossLayerBundle? {
+        state.withLock { $0.parsed[hash] }
+    }
+
     public func active() -> [BundleRecord] {
         state.withLock { $0.records.values.filter { $0.status.isActive }.sorted { $0.receivedAt < $1.receivedAt } }
     }

@@ -8,6 +8,7 @@ import Prover
 import Rollup
 import Sequencer
 import State
+import Synchronization
 
 /// A handoff and its signature as the L2 node publishes them (`lockstep_getHandoff`).
 public struct SignedHandoff: Sendable, Hashable {
@@ -72,6 +73,19 @@ public struct JointSimulation: Sendable {
     public var failure: (layer: String, hash: Hash?, reason: String)?
     /// A draft: `l1Before` and the based block's transactions only (`JointSimulator.simulate(_:draft:)`).
     public var draft = false
+    /// What a draft's based block read of the L2 state (accounts, slots, code): what its witness will prove, for the
+    /// auction's estimate of a merged block's EXECUTE proof.
+    public var l2Reads = WitnessReads()
+
+    /// The L2 state a based block reads.
+    public struct WitnessReads: Sendable {
+        public var slots: [Address: Set<U256>] = [:]
+        public var codeHashes: Set<Hash> = []
+        public init(slots: [Address: Set<U256>] = [:], codeHashes: Set<Hash> = []) {
+            self.slots = slots
+            self.codeHashes = codeHashes
+        }
+    }
 
     public init() {}
 
@@ -169,10 +183,6 @@ public final class JointSimulator {
         l2Fork.base.remote.prefetch(accounts: bundles.flatMap { touched($0.l2, $0.senders) } + [builder])
     }
 
-    /// The L2 node's `eth_getProof` answers at the slot-end block, by account, with the slots they cover (the state
-    /// there does not change, so a warm simulation asks again only for slots it had not asked for).
-    private var proofCache: [Address: (slots: Set<U256>, proof: UpstreamProof)] = [:]
-
     /// Simulates `bundle` on the handoff's state.
     /// - Parameter draft: run only `l1Before`, the deposits and the based block's transactions (one execution, no
     ///   witness, no proofs, no submission, no `l1After`): what an auction needs to rank and merge bundles, about a
@@ -231,14 +241,21 @@ public final class JointSimulator {
         }
         // A draft of a bundle with no l1Before needs no L1 block at all.
         if simulation.draft && bundle.l1Before.isEmpty {
-            simulation.l2Value = try draftBlock(bundle, deposits: [], into: &simulation.l2)
+            try draftBlock(bundle, deposits: [], into: &simulation)
             return
         }
         // L1: l1Before on top of block N − 1, and the deposits it queued.
-        let l1Attributes = BlockAttributes(timestamp: l1Timestamp, coinbase: .zero,
-                                           prevRandao: Keccak256.hash(l1.head.hash.bytes), parentBeaconBlockRoot: .zero)
-        let l1Header = BlockBuilder.template(after: l1.head, config: l1.config, attributes: l1Attributes)
-        let l1Execution = BlockExecution(config: l1.config, header: l1Header, worldState: l1.state)
+        // A draft starts from the block's start made once (its pre-block system calls run).
+        let l1Header: BlockHeader
+        let l1Execution: BlockExecution
+        if simulation.draft {
+            let start = l1DraftStart()
+            l1Header = start.header
+            l1Execution = BlockExecution(config: l1.config, header: l1Header, startedOn: start.state)
+        } else {
+            l1Header = l1BlockHeader()
+            l1Execution = BlockExecution(config: l1.config, header: l1Header, worldState: l1.state)
+        }
         let builderBefore = l1.state.account(builder)?.balance ?? .zero
         try Self.apply(bundle.l1Before, layer: "l1Before", to: l1Execution, reverting: bundle.revertingTxHashes,
                        senders: bundle.senders, into: &simulation.l1Before)
@@ -251,7 +268,7 @@ public final class JointSimulator {
         }
 
         if simulation.draft {
-            simulation.l2Value = try draftBlock(bundle, deposits: simulation.deposits, into: &simulation.l2)
+            try draftBlock(bundle, deposits: simulation.deposits, into: &simulation)
             let builderAfter = l1Execution.state.balance(builder)
             simulation.l1Value = builderAfter > builderBefore ? builderAfter &- builderBefore : .zero
             return
@@ -349,28 +366,136 @@ public final class JointSimulator {
         simulation.l1Value = builderAfter &+ cost > builderBefore ? builderAfter &+ cost &- builderBefore : .zero
     }
 
-    /// Executes the based block's deposits and transactions once, for a draft; returns the wei its coinbase (the
-    /// builder) received.
-    func draftBlock(_ bundle: CrossLayerBundle, deposits: [DepositMessage],
-                    into results: inout [SimulatedTransaction]) throws -> U256 {
+    /// The header L1 block `N` is simulated under.
+    func l1BlockHeader() -> BlockHeader {
+        let attributes = BlockAttributes(timestamp: l1Timestamp, coinbase: .zero,
+                                         prevRandao: Keccak256.hash(l1.head.hash.bytes), parentBeaconBlockRoot: .zero)
+        return BlockBuilder.template(after: l1.head, config: l1.config, attributes: attributes)
+    }
+
+    /// L1 block `N`'s header and its state after the pre-block system calls, made once per handoff for the drafts.
+    private var l1Start: (header: BlockHeader, state: StateOverlay)?
+
+    func l1DraftStart() -> (header: BlockHeader, state: StateOverlay) {
+        if let l1Start { return l1Start }
+        let header = l1BlockHeader()
+        let opening = BlockExecution(config: l1.config, header: header, backend: l1.state)
+        let state = StateOverlay(parent: l1.state)
+        state.apply(opening.state.takeChanges())
+        l1Start = (header, state)
+        return (header, state)
+    }
+
+    /// Drafts of `bundles` (`simulate(_:draft: true)`) on `threads` threads at once. A draft only reads: the forks
+    /// (thread-safe, their remote reads coalesced) and the block starts, made here before the threads share them;
+    /// so one draft's work overlaps another's wait for a remote read.
+    public func drafts(_ bundles: [CrossLayerBundle], threads: Int) -> [JointSimulation] {
+        _ = l1DraftStart()
+        guard threads > 1, bundles.count > 1, (try? draftCheckpoint()) != nil else {
+            return bundles.map { simulate($0, draft: true) }
+        }
+        let results = Mutex<[Int: JointSimulation]>([:])
+        let next = Atomic<Int>(0)
+        // Shared for reading only, as above.
+        nonisolated(unsafe) let simulator = self
+        DispatchQueue.concurrentPerform(iterations: min(threads, bundles.count)) { _ in
+            var mine: [(Int, JointSimulation)] = []
+            while true {
+                let index = next.add(1, ordering: .relaxed).oldValue
+                guard index < bundles.count else { break }
+                mine.append((index, simulator.simulate(bundles[index], draft: true)))
+            }
+            results.withLock { table in for (index, result) in mine { table[index] = result } }
+        }
+        let table = results.withLock { $0 }
+        return bundles.indices.map { table[$0] ?? simulate(bundles[$0], draft: true) }
+    }
+
+    /// The start of every draft's based block, made once per handoff: its header, and the slot-end block's state
+    /// after the block's opening system calls (EIP-4788, EIP-2935, the anchor), with what those calls read.
+    private var draftStart: (header: L2Header, state: StateOverlay, reads: JointSimulation.WitnessReads)?
+
+    func draftCheckpoint() throws -> (header: L2Header, state: StateOverlay, reads: JointSimulation.WitnessReads) {
+        if let draftStart { return draftStart }
         let head = try L2Header(blockHeader: l2.head.header)
         let attributes = L2Production.attributes(timestamp: max(head.base.timestamp, l1Timestamp - 1), coinbase: builder)
         let template = L2Header(base: BlockBuilder.template(after: l2.head, config: l2.config, attributes: attributes),
                                 kind: .based, l1AnchorNumber: handoff.handoff.l1TargetBlockNumber - 1,
                                 l1AnchorHash: handoff.handoff.l1ParentHash)
-        let coinbaseBefore = l2.state.account(builder)?.balance ?? .zero
-        let execution: L2BlockExecution
+        let recorder = RecordingBackend(l2.state)
+        let opening: L2BlockExecution
         do {
-            execution = try L2BlockExecution(l2ChainId: handoff.handoff.l2ChainId, header: template, backend: l2.state)
+            opening = try L2BlockExecution(l2ChainId: handoff.handoff.l2ChainId, header: template, backend: recorder)
+        } catch {
+            throw SimulationFailure(layer: "l2", hash: nil, reason: "the block cannot start: \(error)")
+        }
+        let state = StateOverlay(parent: l2.state)
+        state.apply(opening.execution.state.takeChanges())
+        let start = (template, state, Self.reads(of: recorder))
+        draftStart = start
+        return start
+    }
+
+    static func reads(of recorder: RecordingBackend) -> JointSimulation.WitnessReads {
+        var slots = recorder.slots
+        for address in recorder.accounts where slots[address] == nil { slots[address] = [] }
+        return JointSimulation.WitnessReads(slots: slots, codeHashes: recorder.codeHashes)
+    }
+
+    /// Executes the based block's deposits and transactions once, for a draft, from the block's start
+    /// (`draftCheckpoint`): records each transaction, the wei its coinbase (the builder) received, and what it
+    /// read.
+    func draftBlock(_ bundle: CrossLayerBundle, deposits: [DepositMessage], into simulation: inout JointSimulation) throws {
+        let start = try draftCheckpoint()
+        let coinbaseBefore = l2.state.account(builder)?.balance ?? .zero
+        let recorder = RecordingBackend(start.state)
+        let execution = L2BlockExecution(l2ChainId: handoff.handoff.l2ChainId, header: start.header, startedOn: recorder)
+        do {
             for deposit in deposits { try execution.deliver(deposit) }
         } catch {
             throw SimulationFailure(layer: "l2", hash: nil, reason: "the deposits cannot be relayed: \(error)")
         }
         try Self.apply(bundle.l2, layer: "l2", to: execution.execution, reverting: bundle.revertingTxHashes,
-                       senders: bundle.senders, into: &results)
+                       senders: bundle.senders, into: &simulation.l2)
         // The post-block system calls change nothing a draft weighs: the coinbase's balance is read as it stands.
         let coinbaseAfter = execution.execution.state.balance(builder)
-        return coinbaseAfter > coinbaseBefore ? coinbaseAfter &- coinbaseBefore : .zero
+        simulation.l2Value = coinbaseAfter > coinbaseBefore ? coinbaseAfter &- coinbaseBefore : .zero
+        simulation.l2Reads = Self.reads(of: recorder)
+    }
+
+    /// How many of `reads` (drafts' reads, in the order their bundles would be merged) fit one based block's EXECUTE
+    /// proof within `budget` bytes: the witness's distinct trie nodes (from the fork's proofs, fetched in batches as
+    /// far as needed) and codes, added one bundle at a time.
+    public func fittingProofBudget(_ reads: [JointSimulation.WitnessReads], budget: Int) throws -> Int {
+        var nodes: Set<[UInt8]> = []
+        var codes: Set<Hash> = []
+        var proven: Set<Address> = []
+        var bytes = 0
+        let chunk = 128
+        // The block's opening system calls' reads come first: every block has them.
+        let all = [try draftCheckpoint().reads] + reads
+        for start in stride(from: 0, to: all.count, by: chunk) {
+            let group = all[start..<min(start + chunk, all.count)]
+            var requests: [Address: Set<U256>] = [:]
+            for read in group { requests.merge(read.slots) { $0.union($1) } }
+            let ordered = Array(requests)
+            let proofs = try l2Fork.base.cachedProofs(ordered.map { ($0.key, Array($0.value)) })
+            let byAddress = Dictionary(zip(ordered.map(\.key), proofs), uniquingKeysWith: { first, _ in first })
+            for (offset, read) in group.enumerated() {
+                for address in read.slots.keys where !proven.contains(address) || !(read.slots[address]?.isEmpty ?? true) {
+                    proven.insert(address)
+                    guard let proof = byAddress[address] else { continue }
+                    for node in proof.accountProof + proof.storageProof where nodes.insert(node).inserted {
+                        bytes += node.count + 3
+                    }
+                }
+                for hash in read.codeHashes where hash != AccountInfo.emptyCodeHash && codes.insert(hash).inserted {
+                    bytes += (l2.state.code(hash: hash)?.count ?? 0) + 3
+                }
+                if bytes > budget { return max(0, start + offset - 1) }
+            }
+        }
+        return reads.count
     }
 
     /// Executes and seals the based block; returns it, its execution witness against the slot-end block's state,
@@ -396,6 +521,14 @@ public final class JointSimulator {
         let changes = try execution.execution.finishChanges()
         let coinbaseAfter = changes.changes.last { $0.address == builder }?.info?.balance ?? coinbaseBefore
         let witness = try remoteWitness(recorder: recorder, changes: changes.changes)
+        // Before sealing and proving: an EXECUTE proof over MAX_PROOF_DATA would make the Rollup revert.
+        if executeProof {
+            let size = ExecuteCall.executeProof(parent: head, witness: witness).count
+            guard size <= RollupProtocol.maxProofData else {
+                throw SimulationFailure(layer: "proofs", hash: nil,
+                                        reason: "the execute proof would be \(size) bytes, over MAX_PROOF_DATA (\(RollupProtocol.maxProofData))")
+            }
+        }
 
         let plan = L2BlockPlan(kind: .based, l1AnchorNumber: anchor.number, l1AnchorHash: anchor.hash, deposits: deposits,
                                groups: bundle.l2.isEmpty ? [] : [TransactionGroup(
@@ -423,17 +556,8 @@ public final class JointSimulator {
         var stateNodes: [[UInt8]] = []
         var storageNodes: [[UInt8]] = []
         let ordered = accounts.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) })
-        // What the cache lacks, in one batched round trip.
-        let missing = ordered.compactMap { address -> (address: Address, slots: [U256])? in
-            let wanted = slots[address] ?? []
-            if let cached = proofCache[address], wanted.isSubset(of: cached.slots) { return nil }
-            return (address, Array(wanted.union(proofCache[address]?.slots ?? [])))
-        }
-        for (request, proof) in zip(missing, try l2Fork.base.proofs.proofs(missing)) {
-            proofCache[request.address] = (Set(request.slots), proof)
-        }
-        for address in ordered {
-            guard let proof = proofCache[address]?.proof else { continue }
+        // The fork's proofs at the slot-end block (cached there: the sealing of the block needs the same ones).
+        for proof in try l2Fork.base.cachedProofs(ordered.map { ($0, Array(slots[$0] ?? [])) }) {
             stateNodes += proof.accountProof
             storageNodes += proof.storageProof
         }

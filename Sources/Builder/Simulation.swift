@@ -70,6 +70,17 @@ public final class BundleSimulation: Sendable {
         try await simulateAll([bundle], target: bundle.blockNumber, draft: draft)[0]
     }
 
+    /// How many of `reads` (drafts' L2 reads, in merge order) fit one based block's EXECUTE proof within `budget`
+    /// bytes, on the simulator of L1 block `target` (`JointSimulator.fittingProofBudget`); all of them when the Rollup
+    /// counts no execute proof (nothing limits the witness then) or there is no simulator for `target`.
+    public func fittingProofBudget(_ reads: [JointSimulation.WitnessReads], target: UInt64, budget: Int) async throws -> Int {
+        try await host.run { slot in
+            guard let simulator = slot.simulator, simulator.handoff.handoff.l1TargetBlockNumber == target,
+                  simulator.executeProof else { return reads.count }
+            return try simulator.fittingProofBudget(reads, budget: budget)
+        }
+    }
+
     /// Simulates each of `bundles` alone on the current handoff, which must be for L1 block `target`: one handoff
     /// check and one trip to the simulation thread for all of them.
     /// - Throws: `RPCError` when there is no handoff for `target`, or a chain cannot be forked.
@@ -107,7 +118,9 @@ public final class BundleSimulation: Sendable {
             }
             let simulator = slot.simulator!
             if bundles.count > 1 { simulator.prefetch(bundles) }
-            return bundles.map { simulator.simulate($0, draft: draft) }
+            return draft && bundles.count > 1
+                ? simulator.drafts(bundles, threads: min(4, max(2, ProcessInfo.processInfo.activeProcessorCount)))
+                : bundles.map { simulator.simulate($0, draft: draft) }
         }
     }
 }

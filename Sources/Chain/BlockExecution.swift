@@ -78,7 +78,13 @@ public final class BlockExecution {
         self.init(config: config, header: header, backend: backend, worldState: backend as? WorldState)
     }
 
-    init(config: ChainConfig, header: BlockHeader, backend: StateBackend, worldState: WorldState?) {
+    /// Continues a block whose pre-block system calls already ran into `backend` (a checkpoint of the block's
+    /// start that many simulations share): nothing runs before the first transaction.
+    public convenience init(config: ChainConfig, header: BlockHeader, startedOn backend: StateBackend) {
+        self.init(config: config, header: header, backend: backend, worldState: nil, preBlockCalls: false)
+    }
+
+    init(config: ChainConfig, header: BlockHeader, backend: StateBackend, worldState: WorldState?, preBlockCalls: Bool = true) {
         self.config = config
         self.environment = config.blockEnvironment(for: header)
         self.fork = self.environment.fork
@@ -87,11 +93,11 @@ public final class BlockExecution {
         self.processor = TransactionProcessor(block: self.environment)
         self.blobParameters = config.blobParameters(for: self.fork)
 
-        if self.fork >= .cancun, let beaconRoot = header.parentBeaconBlockRoot {
+        if preBlockCalls, self.fork >= .cancun, let beaconRoot = header.parentBeaconBlockRoot {
             _ = SystemCall.call(SystemCall.beaconRootsAddress, input: beaconRoot.bytes, state: self.state,
                                 block: self.environment)
         }
-        if self.fork >= .prague {
+        if preBlockCalls, self.fork >= .prague {
             _ = SystemCall.call(SystemCall.historyStorageAddress, input: header.parentHash.bytes, state: self.state,
                                 block: self.environment)
         }

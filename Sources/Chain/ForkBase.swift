@@ -34,12 +34,46 @@ public final class ForkBase: @unchecked Sendable {
     /// Preimage searches run for hidden siblings so far.
     public var siblingSearches: Int { counters.withLock { $0.searches } }
 
+    /// `eth_getProof` answers at the pinned block by account, with the slots each covers: the pinned state never
+    /// changes, so a proof is fetched again only for slots it did not cover.
+    let proofCache = Mutex<[Address: (slots: Set<U256>, proof: UpstreamProof)]>([:])
+
     func proof(_ address: Address, slots: [U256]) throws(InvalidBlock) -> UpstreamProof {
-        counters.withLock { $0.proofs += 1 }
-        do {
-            return try proofs.proof(address, slots: slots)
-        } catch {
-            throw InvalidBlock(.stateUnavailable, "eth_getProof \(address) at the fork block \(blockNumber) failed: \(error)")
+        try cachedProofs([(address, slots)])[0]
+    }
+
+    /// The proofs of `requests` (same order), from the cache where it covers them and otherwise fetched together
+    /// in batched round trips (a block's changes, or a witness, need hundreds at once).
+    public func cachedProofs(_ requests: [(address: Address, slots: [U256])]) throws(InvalidBlock) -> [UpstreamProof] {
+        var missing: [(address: Address, slots: [U256])] = []
+        proofCache.withLock { cache in
+            var wanted: [Address: Set<U256>] = [:]
+            for request in requests {
+                if let cached = cache[request.address], cached.slots.isSuperset(of: request.slots) { continue }
+                wanted[request.address, default: cache[request.address]?.slots ?? []].formUnion(request.slots)
+            }
+            missing = wanted.map { ($0.key, Array($0.value)) }
+        }
+        if !missing.isEmpty {
+            counters.withLock { $0.proofs += missing.count }
+            let fetched: [UpstreamProof]
+            do {
+                fetched = try proofs.proofs(missing)
+            } catch {
+                let what = missing.count == 1 ? "\(missing[0].address)" : "of \(missing.count) accounts"
+                throw InvalidBlock(.stateUnavailable, "eth_getProof \(what) at the fork block \(blockNumber) failed: \(error)")
+            }
+            proofCache.withLock { cache in
+                for (request, proof) in zip(missing, fetched) { cache[request.address] = (Set(request.slots), proof) }
+            }
+        }
+        return try proofCache.withLock { cache throws(InvalidBlock) in
+            try requests.map { request throws(InvalidBlock) in
+                guard let proof = cache[request.address]?.proof else {
+                    throw InvalidBlock(.stateUnavailable, "eth_getProof \(request.address) at the fork block \(blockNumber): no answer")
+                }
+                return proof
+            }
         }
     }
 
@@ -85,14 +119,22 @@ extension WorldState {
     func prepareForked(_ changes: [AccountChange], fork: ForkBase) throws(InvalidBlock) -> PendingState {
         var accountTrie = self.accountTrie
         var storageTries: [Address: SecureTrie?] = [:]
+        // The proofs the changes' paths need, fetched together.
+        var needed: [(address: Address, slots: [U256])] = []
+        for change in changes {
+            let written = change.storageCleared ? [] : Array(change.storage.keys)
+            let loaded = self.storageTries[change.address]
+            let unresolvedSlots = loaded.map { trie in written.filter { !Self.isResolved(trie, key: $0.bigEndianBytes) } } ?? written
+            if !Self.isResolved(accountTrie, key: change.address.bytes) || loaded == nil || !unresolvedSlots.isEmpty {
+                needed.append((change.address, unresolvedSlots))
+            }
+        }
+        let fetched = Dictionary(zip(needed.map(\.address), try fork.cachedProofs(needed)), uniquingKeysWith: { first, _ in first })
         for change in changes {
             let address = change.address
             var storage: SecureTrie
-            let written = change.storageCleared ? [] : Array(change.storage.keys)
             let loaded = self.storageTries[address]
-            let unresolvedSlots = loaded.map { trie in written.filter { !Self.isResolved(trie, key: $0.bigEndianBytes) } } ?? written
-            if !Self.isResolved(accountTrie, key: address.bytes) || loaded == nil || !unresolvedSlots.isEmpty {
-                let proof = try fork.proof(address, slots: unresolvedSlots)
+            if let proof = fetched[address] {
                 try Self.resolve(&accountTrie, proof.accountProof, what: "the state trie")
                 if var trie = loaded {
                     try Self.resolve(&trie, proof.storageProof, what: "the storage trie of \(address)")

@@ -56,10 +56,14 @@ public struct Address: Hashable, Sendable, Comparable, CustomStringConvertible {
     public init(hex: String) throws {
         let bytes = try Hex.decode(hex, count: 20)
         let address = Address(bytes: bytes)!
-        let body = hex.dropFirst(2)
-        let hasUpper = body.contains { $0.isUppercase }
-        let hasLower = body.contains { $0.isLowercase }
-        if hasUpper && hasLower && address.checksummed != "0x" + body {
+        // Mixed-case hex letters carry an EIP-55 checksum (scanned as bytes: Character's case properties are slow,
+        // and every JSON-RPC address goes through here).
+        var (hasUpper, hasLower) = (false, false)
+        for byte in hex.utf8.dropFirst(2) {
+            if byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "F") { hasUpper = true }
+            if byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "f") { hasLower = true }
+        }
+        if hasUpper && hasLower && address.checksummed != "0x" + hex.dropFirst(2) {
             throw AddressError(message: "address \(hex) has an invalid EIP-55 checksum (expected \(address.checksummed))")
         }
         self = address

@@ -47,6 +47,15 @@ public final class L2BlockExecution {
         }
     }
 
+    /// Continues a block whose opening system calls (the Prague pre-block calls and the anchor) already ran into
+    /// `backend`: a checkpoint of the block's start that many simulations share (`JointSimulator`'s drafts).
+    public init(l2ChainId: UInt64, header: L2Header, startedOn backend: StateBackend) {
+        self.l2ChainId = l2ChainId
+        self.header = header
+        self.execution = BlockExecution(config: Self.chainConfig(l2ChainId: l2ChainId), header: header.base,
+                                        startedOn: backend)
+    }
+
     static let setAnchorSelector = Array(Keccak256.digest(Array("setAnchor(uint256,bytes32)".utf8)).prefix(4))
 
     /// Relays one deposit: mints its value to the messenger and calls `relayDeposit` from the system address.

@@ -1,7 +1,9 @@
+import Dispatch
 import EVM
 import JSON
 import JSONRPCClient
 import Primitives
+import Synchronization
 
 /// Forked-state reads from an Ethereum node over JSON-RPC (libcurl), pinned at one block.
 ///
@@ -29,17 +31,17 @@ public struct JSONRPCUpstream: UpstreamStateProvider {
     }
 
     /// A hex quantity from an answer, or `MalformedAnswer` naming `what` was expected.
-    public static func word(_ value: JSONValue, _ what: String) throws -> U256 {
+    public static func word(_ value: JSONValue, _ what: @autoclosure () -> String) throws -> U256 {
         guard let text = value.stringValue, let word = try? U256(hex: text) else {
-            throw MalformedAnswer(description: "\(what): expected a hex quantity, got \(value)")
+            throw MalformedAnswer(description: "\(what()): expected a hex quantity, got \(value)")
         }
         return word
     }
 
     /// Hex data from an answer, or `MalformedAnswer` naming `what` was expected.
-    public static func bytes(_ value: JSONValue, _ what: String) throws -> [UInt8] {
+    public static func bytes(_ value: JSONValue, _ what: @autoclosure () -> String) throws -> [UInt8] {
         guard let text = value.stringValue, let bytes = try? Hex.decode(text) else {
-            throw MalformedAnswer(description: "\(what): expected hex data, got \(value)")
+            throw MalformedAnswer(description: "\(what()): expected hex data, got \(value)")
         }
         return bytes
     }
@@ -63,32 +65,63 @@ public struct JSONRPCUpstream: UpstreamStateProvider {
         return (AccountInfo(nonce: nonce, balance: balance, codeHash: Keccak256.hash(code)), code)
     }
 
-    /// Accounts in batches of 100 (300 calls: under a server's usual batch limit).
+    /// `requests` in batches of `size` calls, up to `inFlight` batches at once (a builder's prefetch sends
+    /// thousands, and the server answers one batch while the next is on its way); the answers in order.
+    func batched(_ requests: [JSONRPCRequest], size: Int, inFlight: Int = 4) throws -> [Result<JSONValue, JSONRPCClientError>] {
+        let chunks = stride(from: 0, to: requests.count, by: size).map { Array(requests[$0..<min($0 + size, requests.count)]) }
+        guard chunks.count > 1 else {
+            return try chunks.first.map { try self.client.batch($0, deadlineMilliseconds: deadlineMilliseconds) } ?? []
+        }
+        let (client, deadline) = (self.client, deadlineMilliseconds)
+        let answers = Mutex<[Result<[Result<JSONValue, JSONRPCClientError>], any Error>?]>(Array(repeating: nil, count: chunks.count))
+        let next = Atomic<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: min(inFlight, chunks.count)) { _ in
+            while true {
+                let index = next.add(1, ordering: .relaxed).oldValue
+                guard index < chunks.count else { return }
+                let result = Result { () throws -> [Result<JSONValue, JSONRPCClientError>] in
+                    try client.batch(chunks[index], deadlineMilliseconds: deadline)
+                }
+                answers.withLock { $0[index] = result }
+            }
+        }
+        var results: [Result<JSONValue, JSONRPCClientError>] = []
+        results.reserveCapacity(requests.count)
+        for (index, answer) in answers.withLock({ $0 }).enumerated() {
+            guard let answer else { throw MalformedAnswer(description: "batch \(index) of \(chunks.count) was not sent") }
+            let chunk = try answer.get()
+            guard chunk.count == chunks[index].count else {
+                throw MalformedAnswer(description: "\(chunk.count) answers to \(chunks[index].count) calls")
+            }
+            results += chunk
+        }
+        return results
+    }
+
+    /// Accounts in batches of 100 (300 calls: under a server's usual batch limit), several batches in flight.
     public func accounts(_ addresses: [Address]) throws -> [(info: AccountInfo?, code: [UInt8])] {
         var answers: [(info: AccountInfo?, code: [UInt8])] = []
         answers.reserveCapacity(addresses.count)
-        for start in stride(from: 0, to: addresses.count, by: 100) {
-            let chunk = addresses[start..<min(start + 100, addresses.count)]
-            let requests = chunk.flatMap { address -> [JSONRPCRequest] in
-                let target = JSONValue.string(address.hexString)
-                return [JSONRPCRequest("eth_getBalance", [target, .string(block)]),
-                        JSONRPCRequest("eth_getTransactionCount", [target, .string(block)]),
-                        JSONRPCRequest("eth_getCode", [target, .string(block)])]
+        let requests = addresses.flatMap { address -> [JSONRPCRequest] in
+            let target = JSONValue.string(address.hexString)
+            return [JSONRPCRequest("eth_getBalance", [target, .string(block)]),
+                    JSONRPCRequest("eth_getTransactionCount", [target, .string(block)]),
+                    JSONRPCRequest("eth_getCode", [target, .string(block)])]
+        }
+        let results = try batched(requests, size: 300)
+        guard results.count == requests.count else {
+            throw MalformedAnswer(description: "accounts: \(results.count) answers to \(requests.count) calls")
+        }
+        for (offset, address) in addresses.enumerated() {
+            let balance = try Self.word(try results[3 * offset].get(), "eth_getBalance \(address)")
+            let nonceWord = try Self.word(try results[3 * offset + 1].get(), "eth_getTransactionCount \(address)")
+            let code = try Self.bytes(try results[3 * offset + 2].get(), "eth_getCode \(address)")
+            guard let nonce = nonceWord.uint64 else {
+                throw MalformedAnswer(description: "eth_getTransactionCount \(address): nonce \(nonceWord) is above 2^64")
             }
-            let results = try client.batch(requests, deadlineMilliseconds: deadlineMilliseconds)
-            guard results.count == requests.count else {
-                throw MalformedAnswer(description: "accounts: \(results.count) answers to \(requests.count) calls")
-            }
-            for (offset, address) in chunk.enumerated() {
-                let balance = try Self.word(try results[3 * offset].get(), "eth_getBalance \(address)")
-                let nonceWord = try Self.word(try results[3 * offset + 1].get(), "eth_getTransactionCount \(address)")
-                let code = try Self.bytes(try results[3 * offset + 2].get(), "eth_getCode \(address)")
-                guard let nonce = nonceWord.uint64 else {
-                    throw MalformedAnswer(description: "eth_getTransactionCount \(address): nonce \(nonceWord) is above 2^64")
-                }
-                answers.append(nonce == 0 && balance.isZero && code.isEmpty
-                               ? (nil, []) : (AccountInfo(nonce: nonce, balance: balance, codeHash: Keccak256.hash(code)), code))
-            }
+            answers.append(nonce == 0 && balance.isZero && code.isEmpty
+                           ? (nil, []) : (AccountInfo(nonce: nonce, balance: balance,
+                                                      codeHash: code.isEmpty ? AccountInfo.emptyCodeHash : Keccak256.hash(code)), code))
         }
         return answers
     }
@@ -137,27 +170,21 @@ public struct JSONRPCUpstream: UpstreamStateProvider {
         return try Self.proof(answer, address)
     }
 
-    /// Many `eth_getProof` answers in batches of 100 (same order as `requests`).
+    /// Many `eth_getProof` answers in batches of 50, several in flight (same order as `requests`).
     public func proofs(_ requests: [(address: Address, slots: [U256])]) throws -> [UpstreamProof] {
-        var answers: [UpstreamProof] = []
-        answers.reserveCapacity(requests.count)
-        for start in stride(from: 0, to: requests.count, by: 100) {
-            let chunk = requests[start..<min(start + 100, requests.count)]
-            let calls = chunk.map { request in
-                JSONRPCRequest("eth_getProof", [.string(request.address.hexString),
-                                                .array(request.slots.map { .string($0.hexString) }), .string(block)])
-            }
-            let results = try client.batch(calls, deadlineMilliseconds: deadlineMilliseconds)
-            guard results.count == calls.count else {
-                throw MalformedAnswer(description: "eth_getProof: \(results.count) answers to \(calls.count) calls")
-            }
-            for (request, result) in zip(chunk, results) { answers.append(try Self.proof(try result.get(), request.address)) }
+        let calls = requests.map { request in
+            JSONRPCRequest("eth_getProof", [.string(request.address.hexString),
+                                            .array(request.slots.map { .string($0.hexString) }), .string(block)])
         }
-        return answers
+        let results = try batched(calls, size: 50)
+        guard results.count == calls.count else {
+            throw MalformedAnswer(description: "eth_getProof: \(results.count) answers to \(calls.count) calls")
+        }
+        return try zip(requests, results).map { request, result in try Self.proof(try result.get(), request.address) }
     }
 
     static func proof(_ answer: JSONValue, _ address: Address) throws -> UpstreamProof {
-        let what = "eth_getProof \(address)"
+        var what: String { "eth_getProof \(address)" }  // only for a message: Address's description hashes
         guard let root = answer["storageHash"]?.stringValue, let storageHash = try? Hash(hex: root) else {
             throw MalformedAnswer(description: "\(what): no storageHash in the answer")
         }

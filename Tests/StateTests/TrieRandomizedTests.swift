@@ -68,4 +68,33 @@ struct TrieRandomizedTests {
         #expect(copy.rootHash != rootBefore)
         #expect(original.get(key: [6]) == [1])
     }
+
+    @Test("A large trie's root hashed on several threads equals the one-thread root, after a build and after updates")
+    func parallelSubtrieHashing() {
+        // On one core the parallel path is not taken and this checks the one-thread path twice.
+        var generator = SeededGenerator(seed: 9)
+        var trie = MerklePatriciaTrie()
+        var keys: [[UInt8]] = []
+        for _ in 0..<60_000 {
+            let key = Keccak256.hash(generator.bytes(8)).bytes
+            keys.append(key)
+            trie.update(key: key, value: generator.bytes(Int.random(in: 1...70, using: &generator)))
+        }
+        #expect(trie.nodes.count >= MerklePatriciaTrie.parallelHashingNodes)
+        // computeRootHash walks the trie on the calling thread without touching the cache: the reference.
+        let built = trie.computeRootHash()
+        #expect(trie.rootHash == built)
+        for round in 0..<3 {
+            for _ in 0..<5_000 {
+                let key = keys[Int.random(in: 0..<keys.count, using: &generator)]
+                if Int.random(in: 0...9, using: &generator) == 0 {
+                    trie.delete(key: key)
+                } else {
+                    trie.update(key: key, value: generator.bytes(Int.random(in: 1...70, using: &generator)))
+                }
+            }
+            let expected = trie.computeRootHash()
+            #expect(trie.rootHash == expected, "round \(round)")
+        }
+    }
 }
