@@ -31,6 +31,8 @@ public final class StageMetrics: Sendable {
             histogram.sum += seconds
             table[stage] = histogram
         }
+        // JSON logs carry each run of the services' own stages (a call's `rpc:` timing stays in the histogram).
+        if !stage.hasPrefix("rpc:") { ServiceLog.shared.stage(stage, seconds: seconds) }
     }
 
     /// The Prometheus text exposition (cumulative buckets).

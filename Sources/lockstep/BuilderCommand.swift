@@ -167,7 +167,7 @@ struct BuilderCommand: AsyncParsableCommand {
              "bundles waiting: \(book.active().count); data: \(storage)"]
                 + (store.map { ["intake shared through \($0.settings.redacted) (with --intake-only replicas)"] } ?? [])
         }
-        try await service.serve(methods: builder.methods(), port: port, banner: banner, onDisconnect: { _ in },
+        try await service.serve(service: "builder", methods: builder.methods(), port: port, banner: banner, onDisconnect: { _ in },
                                 background: { log in
                                     await withTaskGroup(of: Void.self) { group in
                                         group.addTask { await builder.followHead(interval: interval, log: log) }
@@ -217,7 +217,7 @@ struct BuilderCommand: AsyncParsableCommand {
              "L1 \(l1Url) (chain \(l1ChainId)), L2 \(l2Url) (chain \(l2ChainId))",
              "bundles kept in \(settings.redacted); the builder with the same --postgres simulates them"]
         }
-        try await service.serve(methods: builder.methods(), port: port, banner: banner, onDisconnect: { _ in },
+        try await service.serve(service: "builder", methods: builder.methods(), port: port, banner: banner, onDisconnect: { _ in },
                                 background: { log in await builder.followHead(interval: interval, log: log) })
     }
 }

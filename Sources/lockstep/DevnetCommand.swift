@@ -82,6 +82,9 @@ struct DevnetCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Print nothing, not even the banner (devnet.json and lockstep_devnetInfo still tell where everything is).")
     var quiet = false
 
+    @Option(name: .long, help: ArgumentHelp("text, or json: one object per line (time, level, service, message; each stage's duration too). Default: $LOCKSTEP_LOG_FORMAT, else text.", valueName: "format"))
+    var logFormat: LogFormat?
+
     @Flag(name: .long, help: "Send a small cross-layer bundle (an L1 deposit and an L2 payment) to the first builder every few slots, from a funded key of its own, so that based blocks and deposits show up with nobody else sending anything.")
     var traffic = false
 
@@ -104,6 +107,7 @@ struct DevnetCommand: AsyncParsableCommand {
     var maxBatch = 1_000
 
     func validate() throws {
+        _ = try ServiceOptions.resolveLogFormat(logFormat)
         for (name, port) in [("--l1-port", l1Port), ("--l2-port", l2Port), ("--builder-port", builderPort),
                              ("--prover-port", proverPort)] where !(0...65_535).contains(port) {
             throw ValidationError("\(name) must be between 0 and 65535")
@@ -201,11 +205,9 @@ struct DevnetCommand: AsyncParsableCommand {
         let host = self.host
         let quiet = self.quiet || ProcessInfo.processInfo.environment["LOCKSTEP_QUIET"] != nil
         let verbose = self.verbose
-        let printer: @Sendable (String) -> Void = { line in
-            if !quiet {
-                print(line)
-                fflush(nil)
-            }
+        ServiceLog.shared.configure(format: try ServiceOptions.resolveLogFormat(logFormat), service: "devnet")
+        let printer: @Sendable (String, String?) -> Void = { line, component in
+            if !quiet { ServiceLog.shared.write(line, component: component) }
         }
         // Ctrl-C or SIGTERM: the servers shut down gracefully on their own (ServiceLifecycle); from the signal on, the
         // components' complaints that a neighbour has gone are noise, so nothing more is printed but the last line.
@@ -219,7 +221,7 @@ struct DevnetCommand: AsyncParsableCommand {
         defer { signalSources.forEach { $0.cancel() } }
         @Sendable func logger(_ component: String) -> @Sendable (String) -> Void {
             { line in
-                if !stopping.isSet && (verbose || !Self.isRoutine(line)) { printer("\(component) | \(line)") }
+                if !stopping.isSet && (verbose || !Self.isRoutine(line)) { printer(line, component) }
             }
         }
 
@@ -330,8 +332,15 @@ struct DevnetCommand: AsyncParsableCommand {
             }
             info.withLock { $0 = current }
             if !self.quiet {
-                print(Self.banner(current, infoPath: infoPath, temporary: temporary).joined(separator: "\n"))
-                fflush(nil)
+                let lines = Self.banner(current, infoPath: infoPath, temporary: temporary)
+                if ServiceLog.shared.format == .json {
+                    ServiceLog.shared.write("the devnet is up", fields: [
+                        "event": "listening", "info": .string(infoPath),
+                        "banner": .array(lines.filter { !$0.isEmpty }.map { .string($0) })])
+                } else {
+                    print(lines.joined(separator: "\n"))
+                    fflush(nil)
+                }
             }
 
             // The components' work.
@@ -361,13 +370,13 @@ struct DevnetCommand: AsyncParsableCommand {
             let books = builderServices.map(\.service.book)
             group.addTask {
                 await Self.reportHealth(every: slotTime, l2: l2Node, l1Client: l1Client, rollup: rollup, books: books,
-                                        print: { line in if !stopping.isSet { printer(line) } })
+                                        print: { line in if !stopping.isSet { printer(line, nil) } })
             }
             // Runs until a server stops (Ctrl-C or SIGTERM stops them all gracefully).
             try await group.next()
             group.cancelAll()
         }
-        printer("devnet stopped\(temporary ? "" : "; restart with --data-dir \(directory) to continue")")
+        printer("devnet stopped\(temporary ? "" : "; restart with --data-dir \(directory) to continue")", nil)
     }
 
     /// The data directory, created if missing; a new temporary one (removed on exit) when none is given.

@@ -145,7 +145,7 @@ struct L1Command: AsyncParsableCommand {
         }
         var slots: (@Sendable (_ log: @escaping @Sendable (String) -> Void) async -> Void)? = nil
         if slotTime > 0 { slots = { log in await node.runSlots(slotSeconds: slotTime, log: log) } }
-        try await service.serve(methods: node.methods(testMethods: !noTestMethods), port: port, banner: banner,
+        try await service.serve(service: "l1", methods: node.methods(testMethods: !noTestMethods), port: port, banner: banner,
                                 onDisconnect: { node.disconnected($0) }, background: slots)
         node.stop()
     }

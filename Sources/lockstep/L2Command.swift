@@ -195,7 +195,7 @@ struct L2Command: AsyncParsableCommand {
                                         provers: proverUrl.isEmpty ? nil : ProverClients(urls: proverUrl),
                                         externalProver: externalProverUrl.map { ExternalProverClient(url: $0) }) : nil
         let settlementInterval = self.settlementInterval
-        try await service.serve(methods: node.methods(), port: port, banner: banner,
+        try await service.serve(service: "l2", methods: node.methods(), port: port, banner: banner,
                                 onDisconnect: { node.disconnected($0) },
                                 background: { log in
                                     await withTaskGroup(of: Void.self) { group in

@@ -76,6 +76,6 @@ struct ProveCommand: AsyncParsableCommand {
                  ? "external-proof TEST STAND-IN \(key.address) (zk_prove: signs after re-executing, proves nothing) for L2 chain \(chainId); domain: L1 chain \(l1ChainId), Rollup \(rollupAddress)"
                  : "attestation prover \(key.address) for L2 chain \(chainId); domain: L1 chain \(l1ChainId), Rollup \(rollupAddress)"]
         }
-        try await service.serve(methods: prover.methods(), port: port, banner: banner, onDisconnect: { _ in }, background: nil)
+        try await service.serve(service: "prover", methods: prover.methods(), port: port, banner: banner, onDisconnect: { _ in }, background: nil)
     }
 }

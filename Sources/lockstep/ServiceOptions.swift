@@ -17,7 +17,21 @@ struct ServiceOptions: ParsableArguments {
     @Option(name: .long, help: "Most calls in one batch request.")
     var maxBatch = 1_000
 
+    @Option(name: .long, help: ArgumentHelp("text, or json: one object per line (time, level, service, message; each stage's duration too). Default: $LOCKSTEP_LOG_FORMAT, else text.", valueName: "format"))
+    var logFormat: LogFormat?
+
+    /// --log-format, else $LOCKSTEP_LOG_FORMAT, else text.
+    static func resolveLogFormat(_ option: LogFormat?) throws -> LogFormat {
+        if let option { return option }
+        guard let text = ProcessInfo.processInfo.environment["LOCKSTEP_LOG_FORMAT"], !text.isEmpty else { return .text }
+        guard let format = LogFormat(rawValue: text) else {
+            throw ValidationError("LOCKSTEP_LOG_FORMAT is '\(text)': it must be text or json")
+        }
+        return format
+    }
+
     func validate(port: Int) throws {
+        _ = try Self.resolveLogFormat(logFormat)
         guard (0...65_535).contains(port) else { throw ValidationError("--port must be between 0 and 65535") }
         guard maxRequestBytes >= 1_024 else { throw ValidationError("--max-request-bytes must be at least 1024") }
         guard maxBatch >= 1 else { throw ValidationError("--max-batch must be at least 1") }
@@ -54,18 +68,26 @@ struct ServiceOptions: ParsableArguments {
 
     /// Serves `methods` on `port` until the process is stopped, with `background` (block production) alongside;
     /// prints `banner(port)` once listening, and the background job's messages unless $LOCKSTEP_QUIET is set.
-    func serve(methods: RPCMethods, port: Int, banner: @escaping @Sendable (Int) async -> [String],
+    func serve(service: String, methods: RPCMethods, port: Int, banner: @escaping @Sendable (Int) async -> [String],
                onDisconnect: @escaping @Sendable (RPCConnection) -> Void,
                background: (@Sendable (_ log: @escaping @Sendable (String) -> Void) async -> Void)?) async throws {
+        let log = ServiceLog.shared
+        log.configure(format: try Self.resolveLogFormat(logFormat), service: service)
         let dispatcher = RPCDispatcher(methods: methods,
                                        limits: RPCLimits(maxRequestBytes: maxRequestBytes, maxBatchSize: maxBatch))
         let host = self.host
         let app = RPCHTTPServer.application(
             dispatcher: dispatcher, configuration: RPCServerConfiguration(host: host, port: port, limits: dispatcher.limits),
             onRunning: { port in
-                let lines = await banner(port) + ["", "Listening on http://\(host):\(port) and ws://\(host):\(port)"]
-                print(lines.joined(separator: "\n"))
-                fflush(nil)
+                let listening = "Listening on http://\(host):\(port) and ws://\(host):\(port)"
+                let lines = await banner(port)
+                if log.format == .json {
+                    log.write(listening, fields: ["event": "listening", "url": .string("http://\(host):\(port)"),
+                                                  "banner": .array(lines.filter { !$0.isEmpty }.map { .string($0) })])
+                } else {
+                    print((lines + ["", listening]).joined(separator: "\n"))
+                    fflush(nil)
+                }
             },
             onDisconnect: onDisconnect)
         try await withThrowingTaskGroup(of: Void.self) { group in
@@ -73,7 +95,7 @@ struct ServiceOptions: ParsableArguments {
             if let background {
                 group.addTask {
                     await background { message in
-                        if ProcessInfo.processInfo.environment["LOCKSTEP_QUIET"] == nil { print(message); fflush(nil) }
+                        if ProcessInfo.processInfo.environment["LOCKSTEP_QUIET"] == nil { log.write(message) }
                     }
                 }
             }
@@ -87,3 +109,5 @@ struct ServiceOptions: ParsableArguments {
 struct LogBox: @unchecked Sendable {
     let log: EventLog?
 }
+
+extension LogFormat: ExpressibleByArgument {}
