@@ -43,6 +43,9 @@ public final class Auction: @unchecked Sendable {
     /// replaces the block is noticed and the bundles re-judged.
     private var landedRecently: [(block: UInt64, blockHash: Hash, submission: Hash, bundles: [Hash])] = []
     static let reorgWatch: UInt64 = 16
+    /// When the last merged bundle was sent (the uptime clock's nanoseconds): the end of the auction's critical path,
+    /// before the book records the other bundles' outcomes.
+    public private(set) var lastSentAt: UInt64?
 
     public init(service: BuilderService, simulation: BundleSimulation, submit: [JSONRPCClient], builderKey: PrivateKey,
                 slotTime: Double) {
@@ -149,7 +152,14 @@ public final class Auction: @unchecked Sendable {
             }
             merged.removeSubrange(fitting...)
         }
-        try await book.update(updates)
+        // `updates` is written once the block is sent (or the auction ends without one): the statuses of the
+        // bundles left out are not on the way to the L1. A crash before then leaves them `received`, and they are
+        // marked `notLanded` when block N passes.
+        let values = Dictionary(candidates.map { ($0.record.hash, $0.value) }, uniquingKeysWith: { first, _ in first })
+        func writeOutcomes(except finalists: [(record: BundleRecord, bundle: CrossLayerBundle)], with final: [BundleBook.StatusUpdate]) async throws {
+            let chosen = Set(finalists.map(\.record.hash))
+            try await book.update(updates.filter { !chosen.contains($0.hash) } + final)
+        }
         var best: JointSimulation?
         while !merged.isEmpty {
             let whole = Self.concatenate(merged.map(\.bundle), target: target)
@@ -165,38 +175,45 @@ public final class Auction: @unchecked Sendable {
             let why = "\(failure.layer)\(failure.hash.map { " transaction \($0)" } ?? ""): \(failure.reason)"
             if let hash = failure.hash,
                let culprit = merged.firstIndex(where: { ($0.bundle.l1Before + $0.bundle.l2 + $0.bundle.l1After).contains { $0.hash == hash } }) {
-                try await book.update(merged[culprit].record.hash, status: .notLanded,
-                                      reason: "not merged into the block for L1 block \(target): \(why)")
+                updates.append(.init(hash: merged[culprit].record.hash, status: .notLanded,
+                                     reason: "not merged into the block for L1 block \(target): \(why)"))
                 merged.remove(at: culprit)
             } else if failure.layer == "l1Before" || failure.layer == "l2" {
                 // A limit of the whole block (deposits, gas): the least valuable bundle makes room.
                 let last = merged.removeLast()
-                try await book.update(last.record.hash, status: .notLanded,
-                                      reason: "not merged into the block for L1 block \(target): \(why)")
+                updates.append(.init(hash: last.record.hash, status: .notLanded,
+                                     reason: "not merged into the block for L1 block \(target): \(why)"))
             } else if merged.count > 1 {
                 // Proofs or the submission, which no single bundle explains (a witness over MAX_PROOF_DATA, say):
                 // the less valuable half makes room.
-                try await book.update(merged[(merged.count / 2)...].map {
+                updates += merged[(merged.count / 2)...].map {
                     .init(hash: $0.record.hash, status: .notLanded, reason: "no room in the block for L1 block \(target): \(why)")
-                })
+                }
                 merged.removeSubrange((merged.count / 2)...)
             } else {
-                try await book.update(merged[0].record.hash, status: .notLanded, reason: "the block for L1 block \(target) failed: \(why)")
+                updates.append(.init(hash: merged[0].record.hash, status: .notLanded,
+                                     reason: "the block for L1 block \(target) failed: \(why)"))
+                try await writeOutcomes(except: [], with: [])
                 return "L1 block \(target): the block failed: \(why)"
             }
         }
-        guard let best, let simulated = best.submissionTransaction, !merged.isEmpty else { return nil }
+        guard let best, let simulated = best.submissionTransaction, !merged.isEmpty else {
+            try await writeOutcomes(except: [], with: [])
+            return nil
+        }
         // The bid: a share of the block's value paid to the L1 proposer through the submission's priority fee, so that
         // an L1 builder ranking bundles by what they pay it takes the most valuable based block of competing builders.
         let submission = Self.bidding(simulated, bid: best.value / U256(100) &* U256(UInt64(bidPercent)),
                                       gasUsed: best.submission?.gasUsed ?? simulated.gasLimit, key: builderKey)
-        try await book.update(merged.map { .init(hash: $0.record.hash, status: .selected, reason: "selected for L1 block \(target)") })
+        try await book.update(merged.map {
+            .init(hash: $0.record.hash, status: .selected, reason: "selected for L1 block \(target)", value: values[$0.record.hash])
+        })
 
         // No bundle after slotStart(N) − relaySlack.
         guard Date().timeIntervalSince1970 <= slotStart - relaySlack else {
-            for entry in merged {
-                try await book.update(entry.record.hash, status: .notLanded, reason: "too late for L1 block \(target): held past the cutoff")
-            }
+            try await writeOutcomes(except: merged, with: merged.map {
+                .init(hash: $0.record.hash, status: .notLanded, reason: "too late for L1 block \(target): held past the cutoff")
+            })
             return "L1 block \(target): \(merged.count) bundle(s) merged too late to send"
         }
         let transactions = merged.flatMap(\.bundle.l1Before) + [submission] + merged.flatMap(\.bundle.l1After)
@@ -240,20 +257,22 @@ public final class Auction: @unchecked Sendable {
             let table = results.withLock { $0 }
             return (0..<clients.count).map { table[$0] ?? nil }
         }
+        let sentAt = DispatchTime.now().uptimeNanoseconds
         let failures = outcomes.compactMap { $0 }
         guard failures.count < clients.count else {
-            for entry in merged {
-                try await book.update(entry.record.hash, status: .notLanded, reason: "every L1 endpoint refused the bundle: \(failures.joined(separator: "; "))")
-            }
+            try await writeOutcomes(except: merged, with: merged.map {
+                .init(hash: $0.record.hash, status: .notLanded, reason: "every L1 endpoint refused the bundle: \(failures.joined(separator: "; "))")
+            })
             return "L1 block \(target): every L1 endpoint refused the merged bundle: \(failures.joined(separator: "; "))"
         }
-        try await book.update(merged.map { .init(hash: $0.record.hash, status: .submitted) })
+        lastSentAt = sentAt
+        try await writeOutcomes(except: merged, with: merged.map { .init(hash: $0.record.hash, status: .submitted) })
         sent.append((target, submission.hash, merged.map(\.record.hash)))
         let refusals = failures.isEmpty ? "" : "; \(failures.count) endpoint(s) failed: \(failures.joined(separator: "; "))"
         // Handoff → merged bundle sent (what `lockstep bench builder --slot` measures), and its drafting part.
-        StageMetrics.shared.observe("builder:auction", seconds: Double(DispatchTime.now().uptimeNanoseconds - started) / 1e9)
+        StageMetrics.shared.observe("builder:auction", seconds: Double(sentAt - started) / 1e9)
         StageMetrics.shared.observe("builder:drafts", seconds: Double(draftsDone) / 1_000)
-        return "L1 block \(target): sent \(merged.count) bundle(s) of \(records.count) in \(milliseconds()) ms (drafts " +
+        return "L1 block \(target): sent \(merged.count) bundle(s) of \(records.count) in \((sentAt - started) / 1_000_000) ms (drafts " +
             "\(draftsDone) ms, \(fullSimulations) full simulation(s)), value \(best.value) wei, " +
             "based block \(best.basedBlock?.number ?? 0), to \(clients.count - failures.count) endpoint(s)\(refusals)"
     }

@@ -52,6 +52,9 @@ struct BuilderBenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Handoffs to measure (with --slot).")
     var slots = 20
 
+    @Flag(name: .long, help: "The Rollup counts the attestation proof only (DESIGN §4's setting for --slot); by default it needs the attestation and the EXECUTE proof.")
+    var attestationOnly = false
+
     static let l1ChainId = RollupProtocol.devnetL1ChainId
     static let l2ChainId = RollupProtocol.devnetL2ChainId
     static let rollup = Address.contractAddress(sender: DevAccounts.addresses[0], nonce: 2)
@@ -93,7 +96,7 @@ struct BuilderBenchCommand: AsyncParsableCommand {
         let devnet = try DevnetNode(automine: false) { try DevnetChain(genesis: genesisCopy, log: nil) }
         defer { devnet.stop() }
         let (cold, warmSeconds, connections, seconds) = (self.cold, self.warmSeconds, self.connections, self.seconds)
-        let (slot, bundles, slots) = (self.slot, self.bundles, self.slots)
+        let (slot, bundles, slots, attestationOnly) = (self.slot, self.bundles, self.slots, self.attestationOnly)
         try await Self.serving(devnet.methods()) { l1Url in
             let l1 = JSONRPCClient(url: l1Url, timeoutMilliseconds: 60_000)
             @Sendable func call(_ method: String, _ params: [JSONValue] = []) async throws -> JSONValue {
@@ -126,13 +129,14 @@ struct BuilderBenchCommand: AsyncParsableCommand {
             try await transact(0, try Hex.decode(ContractArtifacts.rollupBytecode)
                 + RollupCalls.constructorArguments(sequencer: identity.address, l2ChainId: Self.l2ChainId,
                                                    genesisHash: l2Genesis.hash, genesisStateRoot: l2Genesis.header.stateRoot,
-                                                   verifiers: [verifiers[0], verifiers[1], .zero], threshold: 2))
+                                                   verifiers: [verifiers[0], attestationOnly ? .zero : verifiers[1], .zero],
+                                                   threshold: attestationOnly ? 1 : 2))
             try await Self.serving(l2.methods()) { l2Url in
                 try await l2.syncL1(L1Watcher(client: l1, addresses: [Self.rollup]), log: { _ in })
                 try await l2.produce()
                 if slot {
                     try await Self.slotLatency(l1: l1, l1Url: l1Url, l2Url: l2Url, l2: l2, bundles: bundles, slots: slots,
-                                               depositors: depositors)
+                                               depositors: depositors, attestationOnly: attestationOnly)
                     return
                 }
                 let target = try await call("eth_blockNumber").decodeUInt64Quantity() + 1
