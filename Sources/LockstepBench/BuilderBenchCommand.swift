@@ -71,7 +71,7 @@ struct BuilderBenchCommand: AsyncParsableCommand {
     static func serving(_ methods: RPCMethods, _ body: @escaping @Sendable (String) async throws -> Void) async throws {
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = RPCHTTPServer.application(dispatcher: RPCDispatcher(methods: methods),
-                                            configuration: RPCServerConfiguration(port: 0),
+                                            configuration: RPCServerConfiguration(port: 0, quiet: true),
                                             onRunning: { continuation.yield($0) })
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { try await app.run() }

@@ -75,7 +75,7 @@ struct L1BenchCommand: AsyncParsableCommand {
         // 2. JSON-RPC throughput.
         let dispatcher = RPCDispatcher(methods: node.methods())
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
-        let app = RPCHTTPServer.application(dispatcher: dispatcher, configuration: RPCServerConfiguration(port: 0),
+        let app = RPCHTTPServer.application(dispatcher: dispatcher, configuration: RPCServerConfiguration(port: 0, quiet: true),
                                             onRunning: { continuation.yield($0) })
         let clients = max(1, self.clients)
         let seconds = self.seconds

@@ -83,7 +83,7 @@ struct L2BenchCommand: AsyncParsableCommand {
         })
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let app = RPCHTTPServer.application(dispatcher: RPCDispatcher(methods: node.methods()),
-                                            configuration: RPCServerConfiguration(port: 0),
+                                            configuration: RPCServerConfiguration(port: 0, quiet: true),
                                             onRunning: { continuation.yield($0) })
         let (clients, seconds, rate, blockTime) = (max(1, self.clients), self.seconds, self.rate, self.blockTime)
         try await withThrowingTaskGroup(of: Void.self) { group in

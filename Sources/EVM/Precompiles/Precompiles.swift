@@ -38,9 +38,18 @@ public enum Precompiles {
 
     /// All precompile addresses of `fork` (they are warm from the start of a transaction, EIP-2929).
     public static func addresses(fork: Fork) -> [Address] {
-        (UInt64(1)...0x11).filter { isPrecompile(number: $0, fork: fork) }.map(address(number:))
-            + (isPrecompile(number: 0x100, fork: fork) ? [address(number: 0x100)] : [])
+        addressesByFork[fork.rawValue]
     }
+
+    /// Each fork's precompile addresses, by `Fork.rawValue`, made once: every transaction warms them (EIP-2929).
+    static let addressesByFork: [[Address]] = {
+        var table = [[Address]](repeating: [], count: (Fork.allCases.map(\.rawValue).max() ?? 0) + 1)
+        for fork in Fork.allCases {
+            table[fork.rawValue] = (UInt64(1)...0x11).filter { isPrecompile(number: $0, fork: fork) }.map(address(number:))
+                + (isPrecompile(number: 0x100, fork: fork) ? [address(number: 0x100)] : [])
+        }
+        return table
+    }()
 
     /// Runs precompile `address` on `input` with `gasLimit` available.
     ///
