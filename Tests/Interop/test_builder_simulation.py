@@ -7,6 +7,7 @@ import time
 import urllib.request
 
 import pytest
+from eth_account import Account
 from eth_utils import keccak
 from web3 import Web3
 
@@ -155,6 +156,58 @@ def test_of_two_conflicting_bundles_the_higher_value_one_lands(harness):
     assert block["kind"] == "based" and int(block["l1AnchorNumber"], 16) == target - 1
     # The builder's log reports the unreachable endpoint and the one that took the bundle.
     assert any("to 1 endpoint(s); 1 endpoint(s) failed: http://127.0.0.1:9" in line for line in builder.output), "".join(builder.output)
+
+
+def test_bundles_beyond_one_execute_proof_wait_and_the_rest_lands_after_one_full_simulation(harness):
+    """The EXECUTE proof carries the based block's witness, which grows with every account the block touches, and the
+    Rollup takes at most MAX_PROOF_DATA (64 KiB) of it: of 400 payments from 400 senders for one block (their bytes
+    fit MAX_BLOCK_DATA), the auction keeps what its estimate from the drafts fits, sends it after a single full
+    simulation, and says why the rest did not land (Specs/builder-api.md, "Merging and submission")."""
+    l1, l2, _, builder = harness
+    builder_address = ACCOUNTS[8].address
+    senders = [Account.from_key(keccak(text=f"proof budget sender {i}")) for i in range(400)]
+    fees = dict(maxFeePerGas=100 * GWEI, maxPriorityFeePerGas=GWEI, chainId=L2_CHAIN_ID, gas=21_000)
+    # Funded from four development accounts, 60 at a time each (the pool keeps 64 per sender).
+    waiting = list(senders)
+    deadline = time.time() + 60
+    while waiting:
+        sent = {}
+        for funder in (ACCOUNTS[0], ACCOUNTS[1], ACCOUNTS[6], ACCOUNTS[7]):
+            batch, waiting = waiting[:60], waiting[60:]
+            nonce = l2.eth.get_transaction_count(funder.address)
+            for offset, sender in enumerate(batch):
+                l2.eth.send_raw_transaction(signed(funder, dict(fees, nonce=nonce + offset, to=sender.address,
+                                                                value=ETHER // 10)))
+            sent[funder.address] = nonce + len(batch)
+        while any(l2.eth.get_transaction_count(address) < nonce for address, nonce in sent.items()):
+            assert time.time() < deadline, "the senders were not funded"
+            time.sleep(0.2)
+    payments = [signed(sender, dict(fees, nonce=0, to=builder_address, value=ETHER // 1000 + i))
+                for i, sender in enumerate(senders)]
+    head = l1.eth.block_number
+    while l1.eth.block_number == head:  # early in a slot, well before the handoff for head + 2
+        time.sleep(0.05)
+    target = head + 2
+    hashes = [rpc(builder.url, "lockstep_sendBundle", [{"l2": [tx], "blockNumber": target}])["result"]["bundleHash"]
+              for tx in payments]
+    deadline = time.time() + 60
+    while True:
+        statuses = [rpc(builder.url, "lockstep_getBundleStatus", [h])["result"] for h in hashes]
+        if all(s["status"] in ("landed", "notLanded", "rejected") for s in statuses):
+            break
+        assert time.time() < deadline, [s["status"] for s in statuses]
+        time.sleep(0.5)
+    landed = [s for s in statuses if s["status"] == "landed"]
+    over = [s for s in statuses if s["status"] == "notLanded" and "its execute proof would exceed MAX_PROOF_DATA" in s["reason"]]
+    # The least valuable bundles do not fit MAX_BLOCK_DATA (in this small L2 state a proof is short): the block-data
+    # budget leaves them out before the estimate.
+    data = [s for s in statuses if s["status"] == "notLanded" and "more valuable bundles filled it" in s["reason"]]
+    assert len(landed) >= 50 and over, {s["status"] + ": " + (s.get("reason") or "") for s in statuses}
+    assert len(landed) + len(over) + len(data) == len(senders), {s["status"] + ": " + (s.get("reason") or "") for s in statuses}
+    # The most valuable payments landed (the estimate cuts the value order, it does not pick).
+    assert min(int(s["value"], 16) for s in landed) > max(int(s["value"], 16) for s in over + data)
+    line = next(line for line in builder.output if f"L1 block {target}: sent" in line)
+    assert f"sent {len(landed)} bundle(s) of" in line and "1 full simulation(s)" in line, line
 
 
 def test_raw_submission_mode_refuses_l1_legs_and_lands_l2_only_bundles(harness):
