@@ -130,12 +130,16 @@ extension WorldState {
             }
         }
         let fetched = Dictionary(zip(needed.map(\.address), try fork.cachedProofs(needed)), uniquingKeysWith: { first, _ in first })
+        // Every account path at once: resolving scans the whole partial trie, so it is done once for the block's
+        // changes (their proofs share the top nodes), not once per account.
+        var seen: Set<[UInt8]> = []
+        let accountNodes = fetched.values.flatMap(\.accountProof).filter { seen.insert($0).inserted }
+        try Self.resolve(&accountTrie, accountNodes, what: "the state trie")
         for change in changes {
             let address = change.address
             var storage: SecureTrie
             let loaded = self.storageTries[address]
             if let proof = fetched[address] {
-                try Self.resolve(&accountTrie, proof.accountProof, what: "the state trie")
                 if var trie = loaded {
                     try Self.resolve(&trie, proof.storageProof, what: "the storage trie of \(address)")
                     storage = trie
