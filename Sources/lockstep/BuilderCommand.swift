@@ -107,7 +107,7 @@ struct BuilderCommand: AsyncParsableCommand {
             throw ValidationError("--prover-url and --external-prover-url must be http:// or https:// URLs: \(url)")
         }
         try service.validate(port: port)
-        for (name, url) in [("--l1-url", l1Url), ("--l2-url", l2Url)] + l1Submit.map { ("--l1-submit", $0) } where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
+        for (name, url) in [("--l1-url", l1Url), ("--l2-url", l2Url)] + l1Submit.map({ ("--l1-submit", $0) }) where !(url.hasPrefix("http://") || url.hasPrefix("https://")) {
             throw ValidationError("\(name) must be an http:// or https:// URL")
         }
         if builderKey != nil && builderKeyFile != nil { throw ValidationError("--builder-key and --builder-key-file exclude each other") }

@@ -8,7 +8,7 @@ struct ServiceOptions: ParsableArguments {
     @Option(name: .long, help: "Address to listen on.")
     var host = "127.0.0.1"
 
-    @Option(name: .long, help: ArgumentHelp("Keep the chain here and continue it on restart.", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("Keep the chain (or the bundle book) here and continue it on restart; lockstep prove keeps nothing and does not use it.", valueName: "dir"))
     var dataDir: String?
 
     @Option(name: .long, help: "Largest request accepted, in bytes.")
