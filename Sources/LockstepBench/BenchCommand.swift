@@ -60,6 +60,31 @@ struct BenchCommand: AsyncParsableCommand {
             record(BenchResult(name: "keccak256 32 B", value: Double(smallNanos) / Double(smallIterations), unit: "ns",
                                target: "≤ 400 ns"))
 
+            // Keccak-256 of 532-byte messages (a trie branch of 16 hashes), one at a time and in vector lanes.
+            let branch = (0..<532).map { UInt8(truncatingIfNeeded: $0 &* 13 &+ 1) }
+            let branchIterations = max(1, Int(200_000 * scale))
+            let oneNanos = BenchClock.measure {
+                for _ in 0..<branchIterations { sink ^= Keccak256.digest(branch)[0] }
+            }
+            record(BenchResult(name: "keccak256 532 B", value: Double(oneNanos) / Double(branchIterations), unit: "ns",
+                               target: nil))
+            if Keccak256.parallelLanes > 0 {
+                let lanes = Keccak256.parallelLanes
+                var digests = [UInt8](repeating: 0, count: 32 * lanes)
+                let laneNanos = branch.withUnsafeBufferPointer { buffer in
+                    let messages = [UnsafePointer<UInt8>?](repeating: buffer.baseAddress!, count: lanes)
+                    let lengths = [Int](repeating: branch.count, count: lanes)
+                    return BenchClock.measure {
+                        for _ in 0..<(branchIterations / lanes) {
+                            Keccak256.hashLanes(count: lanes, messages: messages, lengths: lengths, digests: &digests)
+                            sink ^= digests[0]
+                        }
+                    }
+                }
+                record(BenchResult(name: "keccak256 532 B x\(lanes) lanes", value: Double(laneNanos) / Double(branchIterations / lanes * lanes),
+                                   unit: "ns", target: nil))
+            }
+
             // U256 arithmetic on pseudo-random operands (a chain through the accumulator defeats hoisting).
             let count = 1024
             var generator = SplitMix64(seed: 42)

@@ -18,9 +18,8 @@ extension MerklePatriciaTrie {
             if Self.hashingThreads > 1 && nodes.count >= Self.parallelHashingNodes {
                 updateSubtriesInParallel(threads: Self.hashingThreads)
             }
-            var scratch: [UInt8] = []
-            scratch.reserveCapacity(1024)
-            return updateReference(of: root, scratch: &scratch).rootHash
+            var levels = LevelHashing()
+            return updateReferenceByLevel(of: root, work: &levels).rootHash
         }
     }
 
@@ -61,16 +60,98 @@ extension MerklePatriciaTrie {
                 nonisolated(unsafe) let (shared, cache) = (nodes, references)
                 let next = Atomic<Int>(0)
                 DispatchQueue.concurrentPerform(iterations: threads) { _ in
-                    var scratch: [UInt8] = []
-                    scratch.reserveCapacity(1024)
+                    var levels = LevelHashing()
                     while true {
                         let item = next.add(1, ordering: .relaxed).oldValue
                         guard item < work.count else { return }
-                        _ = Self.updateReference(of: work[item], nodes: shared, references: cache, scratch: &scratch)
+                        _ = Self.updateReferenceByLevel(of: work[item], nodes: shared, references: cache, work: &levels)
                     }
                 }
             }
         }
+    }
+
+    /// Computes and caches the references of the dirty nodes under `index` level by level, deepest first, hashing
+    /// each level's encodings `Keccak256.parallelLanes` at a time (one message per vector lane).
+    mutating func updateReferenceByLevel(of index: Int32, work: inout LevelHashing) -> NodeReference {
+        nodes.withUnsafeBufferPointer { nodes in
+            references.withUnsafeMutableBufferPointer { references in
+                Self.updateReferenceByLevel(of: index, nodes: nodes, references: references, work: &work)
+            }
+        }
+    }
+
+    /// `updateReferenceByLevel(of:work:)` on the arena's buffers, which threads hashing disjoint subtries share.
+    ///
+    /// A node's children are one level below it, so once a level's nodes are hashed every node of the level above
+    /// has the references it encodes. Within a level the nodes are independent, which is what lets them share one
+    /// multi-lane Keccak pass; without vector lanes (`parallelLanes` 0) it hashes them one by one.
+    static func updateReferenceByLevel(of top: Int32, nodes: UnsafeBufferPointer<TrieNode>,
+                                       references: UnsafeMutableBufferPointer<NodeReference>,
+                                       work: inout LevelHashing) -> NodeReference {
+        let cached = references[Int(top)]
+        if cached.isValid { return cached }
+        let lanes = Keccak256.parallelLanes
+        guard lanes > 0 else {
+            return updateReference(of: top, nodes: nodes, references: references, scratch: &work.scratch)
+        }
+        // The dirty nodes under `top` with their depth below it: a node is dirty exactly when its reference is not
+        // valid, and a dirty node's dirty children are found through it.
+        work.dirty.removeAll(keepingCapacity: true)
+        work.stack.removeAll(keepingCapacity: true)
+        work.stack.append((top, 0))
+        var deepest: Int32 = 0
+        while let (index, depth) = work.stack.popLast() {
+            let i = Int(index)
+            if references[i].isValid { continue }
+            switch nodes[i].kind {
+            case .unresolved:
+                // Its reference is set at creation and never invalidated; restore it from the stored hash regardless.
+                references[i] = NodeReference(storage: nodes[i].unresolvedHash, count: 32)
+                continue
+            case .leaf:
+                break
+            case .extension:
+                work.stack.append((nodes[i].child, depth + 1))
+            case .branch:
+                for nibble in 0..<16 {
+                    let child = nodes[i].children[nibble]
+                    if child != TrieNode.none && !references[Int(child)].isValid { work.stack.append((child, depth + 1)) }
+                }
+            }
+            work.dirty.append((index, depth))
+            deepest = max(deepest, depth)
+        }
+        // Group by depth (a counting sort), deepest level first.
+        work.levelStart.removeAll(keepingCapacity: true)
+        work.levelStart.append(contentsOf: repeatElement(0, count: Int(deepest) + 2))
+        for (_, depth) in work.dirty { work.levelStart[Int(deepest - depth) + 1] += 1 }
+        for level in 0...Int(deepest) { work.levelStart[level + 1] += work.levelStart[level] }
+        work.ordered.removeAll(keepingCapacity: true)
+        work.ordered.append(contentsOf: repeatElement(0, count: work.dirty.count))
+        var fill = work.levelStart
+        for (index, depth) in work.dirty {
+            let level = Int(deepest - depth)
+            work.ordered[fill[level]] = index
+            fill[level] += 1
+        }
+        for level in 0...Int(deepest) {
+            work.encodings.removeAll(keepingCapacity: true)
+            work.pending.removeAll(keepingCapacity: true)
+            for position in work.levelStart[level]..<work.levelStart[level + 1] {
+                let index = work.ordered[position]
+                encode(node: index, nodes: nodes, into: &work.scratch) { references[Int($0)] }
+                if work.scratch.count < 32 {
+                    references[Int(index)] = work.scratch.withUnsafeBytes { NodeReference(encoding: $0) }
+                } else {
+                    work.pending.append(LevelHashing.Pending(node: index, offset: work.encodings.count,
+                                                             length: work.scratch.count))
+                    work.encodings.append(contentsOf: work.scratch)
+                }
+            }
+            work.hashPending(lanes: lanes, references: references)
+        }
+        return references[Int(top)]
     }
 
     /// The root hash computed without touching the cache: cheap when `rootHash` was read since the last update,
@@ -231,5 +312,75 @@ extension MerklePatriciaTrie {
     @inline(__always)
     static func hexPrefixItemLength(_ length: Int) -> Int {
         length == 1 ? 1 : TrieRLP.headerLength(payload: length) + length
+    }
+}
+
+/// Buffers reused by `updateReferenceByLevel` across the subtries one thread hashes.
+struct LevelHashing {
+    /// A node encoded at this level, waiting for its hash: its encoding is `encodings[offset..<offset + length]`.
+    struct Pending {
+        var node: Int32
+        var offset: Int
+        var length: Int
+    }
+
+    var stack: [(Int32, Int32)] = []
+    /// Dirty nodes and their depth, in the order found.
+    var dirty: [(Int32, Int32)] = []
+    /// The dirty nodes, deepest level first; level `l` is `ordered[levelStart[l]..<levelStart[l + 1]]`.
+    var ordered: [Int32] = []
+    var levelStart: [Int] = []
+    var encodings: [UInt8] = []
+    var pending: [Pending] = []
+    /// `pending` grouped by sponge blocks, for `hashPending`.
+    var grouped: [Pending] = []
+    var scratch: [UInt8] = []
+
+    init() {
+        scratch.reserveCapacity(1024)
+    }
+
+    /// Hashes the level's pending encodings `lanes` at a time, messages of equal block counts together, and stores
+    /// their references.
+    mutating func hashPending(lanes: Int, references: UnsafeMutableBufferPointer<NodeReference>) {
+        guard !pending.isEmpty else { return }
+        // Nearly every level is one block count (branches of 16 hashes take 4 blocks, account leaves 1); order by it
+        // only when it is not.
+        let first = pending[0].length / Keccak256.rate
+        var batch = pending
+        if pending.contains(where: { $0.length / Keccak256.rate != first }) {
+            grouped.removeAll(keepingCapacity: true)
+            grouped.append(contentsOf: pending)
+            grouped.sort { $0.length / Keccak256.rate < $1.length / Keccak256.rate }
+            batch = grouped
+        }
+        encodings.withUnsafeBufferPointer { encodings in
+            withUnsafeTemporaryAllocation(of: UnsafePointer<UInt8>?.self, capacity: lanes) { messages in
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: lanes) { lengths in
+                    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 32 * lanes) { digests in
+                        var start = 0
+                        while start < batch.count {
+                            let blocks = batch[start].length / Keccak256.rate
+                            var count = 0
+                            while count < lanes && start + count < batch.count
+                                    && batch[start + count].length / Keccak256.rate == blocks {
+                                let item = batch[start + count]
+                                messages[count] = encodings.baseAddress! + item.offset
+                                lengths[count] = item.length
+                                count += 1
+                            }
+                            Keccak256.hashLanes(count: count, messages: UnsafePointer(messages.baseAddress!),
+                                                lengths: lengths.baseAddress!, digests: digests.baseAddress!)
+                            for lane in 0..<count {
+                                references[Int(batch[start + lane].node)] =
+                                    NodeReference(storage: Hash(loading: UnsafeRawPointer(digests.baseAddress! + 32 * lane)),
+                                                  count: 32)
+                            }
+                            start += count
+                        }
+                    }
+                }
+            }
+        }
     }
 }

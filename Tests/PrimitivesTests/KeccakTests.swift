@@ -47,6 +47,60 @@ struct KeccakTests {
         return Array(bytes.prefix(length))
     }
 
+    @Test("hashLanes: the fixture's vectors several at a time, and every length to 700 in groups of 1 to 4",
+          .enabled(if: Keccak256.parallelLanes > 0))
+    func lanes() throws {
+        var messages: [[UInt8]] = []
+        if Fixtures.available {
+            let file = try Fixtures.json("crypto_vectors/keccak256.json") as! [String: Any]
+            for (index, vector) in (file["vectors"] as! [[String: Any]]).enumerated() {
+                messages.append(try Self.input(of: vector, caseNumber: index / 2))
+            }
+        }
+        var state: UInt64 = 0x9e37_79b9_7f4a_7c15
+        for length in 0...700 {
+            messages.append((0..<length).map { _ in
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return UInt8(truncatingIfNeeded: state >> 33)
+            })
+        }
+        // Group messages of equal block counts into batches of 1, 2, 3, 4, 1, 2, … (bounded by the lanes).
+        let byBlocks = Dictionary(grouping: messages, by: { $0.count / Keccak256.rate })
+        var checked = 0
+        var size = 1
+        for blocks in byBlocks.keys.sorted() {
+            var group = byBlocks[blocks]![...]
+            while !group.isEmpty {
+                let batch = Array(group.prefix(min(size, Keccak256.parallelLanes)))
+                group = group.dropFirst(batch.count)
+                size = size % 4 + 1
+                let pointers = batch.map { message in
+                    let copy = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, message.count))
+                    copy.initialize(from: message, count: message.count)
+                    return copy
+                }
+                defer { pointers.forEach { $0.deallocate() } }
+                let messagePointers: [UnsafePointer<UInt8>?] = pointers.map { UnsafePointer($0) }
+                let lengths = batch.map(\.count)
+                var digests = [UInt8](repeating: 0, count: 32 * batch.count)
+                messagePointers.withUnsafeBufferPointer { messages in
+                    lengths.withUnsafeBufferPointer { lengths in
+                        digests.withUnsafeMutableBufferPointer { digests in
+                            Keccak256.hashLanes(count: batch.count, messages: messages.baseAddress!,
+                                                lengths: lengths.baseAddress!, digests: digests.baseAddress!)
+                        }
+                    }
+                }
+                for (lane, message) in batch.enumerated() {
+                    #expect(Array(digests[32 * lane..<32 * lane + 32]) == Keccak256.hash(message).bytes,
+                            "length \(message.count), lane \(lane) of \(batch.count)")
+                    checked += 1
+                }
+            }
+        }
+        #expect(checked == messages.count)
+    }
+
     @Test("SHA-256 known answers")
     func sha256() {
         #expect(SHA256.hash([UInt8]()).hexString == "0xe3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
