@@ -163,6 +163,7 @@ public final class JointSimulator {
         self.handoff = handoff
         self.rollup = rollup
         self.builderKey = builderKey
+        self.builder = builderKey.address
         self.attesters = attesters
         self.provers = provers
         self.externalProver = externalProver
@@ -171,7 +172,9 @@ public final class JointSimulator {
         l1Timestamp = l1Fork.header.timestamp + slotTime
     }
 
-    var builder: Address { builderKey.address }
+    /// The builder's address (derived from its key once: a derivation is a scalar multiplication on the curve, and
+    /// every draft reads the builder's balance).
+    let builder: Address
 
     /// Reads the accounts `bundles` touch first (their senders and recipients on each chain) from both forks in
     /// batches, so the simulations that follow do not fetch them one round trip at a time.
@@ -179,8 +182,13 @@ public final class JointSimulator {
         func touched(_ transactions: [Transaction], _ senders: [Hash: Address]) -> [Address] {
             transactions.flatMap { transaction in [senders[transaction.hash], transaction.to].compactMap { $0 } }
         }
-        l1Base.remote.prefetch(accounts: bundles.flatMap { touched($0.l1Before + $0.l1After, $0.senders) } + [builder])
-        l2Fork.base.remote.prefetch(accounts: bundles.flatMap { touched($0.l2, $0.senders) } + [builder])
+        let l1Accounts = bundles.flatMap { touched($0.l1Before + $0.l1After, $0.senders) } + [builder]
+        let l2Accounts = bundles.flatMap { touched($0.l2, $0.senders) } + [builder]
+        // Both chains at once: each is a round trip (or several) to its own node.
+        let (l1Fork, l2Fork) = (l1Base.remote, self.l2Fork.base.remote)
+        DispatchQueue.concurrentPerform(iterations: 2) { chain in
+            if chain == 0 { l1Fork.prefetch(accounts: l1Accounts) } else { l2Fork.prefetch(accounts: l2Accounts) }
+        }
     }
 
     /// Simulates `bundle` on the handoff's state.
@@ -293,7 +301,7 @@ public final class JointSimulator {
         let outcome: L2RangeExecution
         do {
             outcome = try L2StatelessExecutor.execute(l2ChainId: handoff.handoff.l2ChainId, parent: parent, blocks: [block],
-                                                      witness: witness)
+                                                      witness: witness, knownSenders: bundle.senders)
         } catch {
             throw SimulationFailure(layer: "proofs", hash: nil, reason: "the stateless re-execution failed: \(error)")
         }
@@ -389,26 +397,53 @@ public final class JointSimulator {
     /// Drafts of `bundles` (`simulate(_:draft: true)`) on `threads` threads at once. A draft only reads: the forks
     /// (thread-safe, their remote reads coalesced) and the block starts, made here before the threads share them;
     /// so one draft's work overlaps another's wait for a remote read.
+    ///
+    /// The reads the prefetch could not foresee (the slots a deposit touches on each chain, say) would be one round
+    /// trip each. So the drafts first run with the forks deferring them (`ForkedState.deferringReads`): a draft that
+    /// missed a value is run again once all the misses have been fetched, in a few batches. A second deferred round
+    /// catches reads that depended on the first ones; a last round fetches whatever is still missing as it goes.
     public func drafts(_ bundles: [CrossLayerBundle], threads: Int) -> [JointSimulation] {
         _ = l1DraftStart()
         guard threads > 1, bundles.count > 1, (try? draftCheckpoint()) != nil else {
             return bundles.map { simulate($0, draft: true) }
         }
-        let results = Mutex<[Int: JointSimulation]>([:])
+        let forks = [l1Base.remote, l2Fork.base.remote]
+        var results = [JointSimulation?](repeating: nil, count: bundles.count)
+        var pending = Array(bundles.indices)
+        for round in 0..<3 where !pending.isEmpty {
+            let deferring = round < 2
+            for fork in forks { fork.deferringReads(deferring) }
+            let outcomes = runDrafts(pending.map { bundles[$0] }, threads: threads)
+            for fork in forks { fork.deferringReads(false) }
+            var missed: [Int] = []
+            for (index, outcome) in zip(pending, outcomes) {
+                if deferring && outcome.missed { missed.append(index) } else { results[index] = outcome.simulation }
+            }
+            if !missed.isEmpty { for fork in forks { fork.fetchDeferred() } }
+            pending = missed
+        }
+        return bundles.indices.map { results[$0] ?? simulate(bundles[$0], draft: true) }
+    }
+
+    /// `bundles`' drafts on `threads` threads, each with whether it read a value its fork deferred.
+    func runDrafts(_ bundles: [CrossLayerBundle], threads: Int) -> [(simulation: JointSimulation, missed: Bool)] {
+        let results = Mutex<[Int: (simulation: JointSimulation, missed: Bool)]>([:])
         let next = Atomic<Int>(0)
         // Shared for reading only, as above.
         nonisolated(unsafe) let simulator = self
         DispatchQueue.concurrentPerform(iterations: min(threads, bundles.count)) { _ in
-            var mine: [(Int, JointSimulation)] = []
+            var mine: [(Int, (simulation: JointSimulation, missed: Bool))] = []
             while true {
                 let index = next.add(1, ordering: .relaxed).oldValue
                 guard index < bundles.count else { break }
-                mine.append((index, simulator.simulate(bundles[index], draft: true)))
+                let before = ForkedState.deferredReadsOnThisThread
+                let simulation = simulator.simulate(bundles[index], draft: true)
+                mine.append((index, (simulation, ForkedState.deferredReadsOnThisThread != before)))
             }
             results.withLock { table in for (index, result) in mine { table[index] = result } }
         }
         let table = results.withLock { $0 }
-        return bundles.indices.map { table[$0] ?? simulate(bundles[$0], draft: true) }
+        return bundles.indices.map { table[$0] ?? (simulate(bundles[$0], draft: true), false) }
     }
 
     /// The start of every draft's based block, made once per handoff: its header, and the slot-end block's state
@@ -498,6 +533,14 @@ public final class JointSimulator {
         return reads.count
     }
 
+    /// The senders of `transactions`: those in `known` (recovered when the bundle was parsed), the rest recovered.
+    static func senders(of transactions: [Transaction], known: [Hash: Address]) throws -> [Address] {
+        try transactions.map { transaction in
+            if let sender = known[transaction.hash] { return sender }
+            return try transaction.recoverSender()
+        }
+    }
+
     /// Executes and seals the based block; returns it, its execution witness against the slot-end block's state,
     /// and the wei its coinbase (the builder) received.
     func basedBlock(_ bundle: CrossLayerBundle, deposits: [DepositMessage],
@@ -532,7 +575,7 @@ public final class JointSimulator {
 
         let plan = L2BlockPlan(kind: .based, l1AnchorNumber: anchor.number, l1AnchorHash: anchor.hash, deposits: deposits,
                                groups: bundle.l2.isEmpty ? [] : [TransactionGroup(
-                                   transactions: bundle.l2, senders: try bundle.l2.map { try $0.recoverSender() },
+                                   transactions: bundle.l2, senders: try Self.senders(of: bundle.l2, known: bundle.senders),
                                    revertible: bundle.revertingTxHashes)])
         let (prefix, seal) = L2Production.recipe(on: l2, attributes: attributes, plan: plan)
         let built = try BlockBuilder().build(on: l2, pool: TransactionPool(chainId: l2.config.chainId),

@@ -18,6 +18,12 @@ public enum EthAPI {
         registerTransactions(backend, &methods)
         registerBlocks(backend, &methods)
         registerLogs(backend, &methods)
+        // Reads: a batch of nothing else runs at once (a forked chain's prefetch sends hundreds per batch).
+        methods.allowConcurrentInBatch([
+            "eth_chainId", "eth_blockNumber", "eth_getBalance", "eth_getTransactionCount", "eth_getCode",
+            "eth_getStorageAt", "eth_getProof", "eth_call", "eth_getTransactionByHash", "eth_getTransactionReceipt",
+            "eth_getBlockByNumber", "eth_getBlockByHash",
+        ])
     }
 
     static func registerInfo<Backend: EthBackend>(_ backend: Backend, _ methods: inout RPCMethods) {

@@ -31,8 +31,18 @@ public struct RPCMethods: Sendable {
 
     public init() {}
 
+    /// Methods that only read, whose calls in one batch may run at once (JSON-RPC 2.0 lets a server answer a batch's
+    /// calls in any order): a batch made of nothing else is run concurrently, so that calls waiting for the same
+    /// chain thread queue up behind each other instead of taking one round trip each.
+    public private(set) var concurrentInBatch: Set<String> = []
+
     public mutating func register(_ name: String, _ handler: @escaping RPCHandler) {
         handlers[name] = handler
+    }
+
+    /// Marks `names` as read-only (`concurrentInBatch`).
+    public mutating func allowConcurrentInBatch(_ names: [String]) {
+        concurrentInBatch.formUnion(names)
     }
 
     public var names: [String] { handlers.keys.sorted() }
@@ -108,9 +118,23 @@ public final class RPCDispatcher: Sendable {
                     "the batch has \(items.count) calls; the limit is \(limits.maxBatchSize)")))
             }
             var responses: [JSONValue] = []
-            for item in items {
-                if let response = await call(item, headers: headers, body: body, connection: connection) {
-                    responses.append(response)
+            let readOnly = methods.concurrentInBatch
+            if items.count > 1 && items.allSatisfy({ readOnly.contains($0["method"]?.stringValue ?? "") }) {
+                // Only reads: run them at once, answer in the batch's order.
+                let answers = await withTaskGroup(of: (Int, JSONValue?).self) { group in
+                    for (index, item) in items.enumerated() {
+                        group.addTask { (index, await self.call(item, headers: headers, body: body, connection: connection)) }
+                    }
+                    var table = [JSONValue?](repeating: nil, count: items.count)
+                    for await (index, answer) in group { table[index] = answer }
+                    return table
+                }
+                responses = answers.compactMap { $0 }
+            } else {
+                for item in items {
+                    if let response = await call(item, headers: headers, body: body, connection: connection) {
+                        responses.append(response)
+                    }
                 }
             }
             return responses.isEmpty ? nil : Self.render(.array(responses))

@@ -59,8 +59,10 @@ public enum L2StatelessExecutor {
     ///   - parent: the header of the block before the first (its hash and state root anchor everything).
     ///   - witness: against `parent.stateRoot`, covering every block.
     /// - Throws: `L2BlockError` saying what is wrong, with the block number.
-    public static func execute(l2ChainId: UInt64, parent: L2Header, blocks: [L2Block],
-                               witness: ExecutionWitness) throws(L2BlockError) -> L2RangeExecution {
+    ///   - knownSenders: senders already recovered, by transaction hash (a builder checking its own block); the others
+    ///     are recovered here, a block's on every core.
+    public static func execute(l2ChainId: UInt64, parent: L2Header, blocks: [L2Block], witness: ExecutionWitness,
+                               knownSenders: [Hash: Address] = [:]) throws(L2BlockError) -> L2RangeExecution {
         guard !blocks.isEmpty else { throw L2BlockError("no blocks to execute") }
         guard witness.stateRoot == parent.stateRoot else {
             throw L2BlockError("the witness is against state root \(witness.stateRoot), the parent block's is \(parent.stateRoot)")
@@ -91,9 +93,13 @@ public enum L2StatelessExecutor {
             do throws(L2BlockError) {
                 let execution = try L2BlockExecution(l2ChainId: l2ChainId, header: header, backend: state)
                 for deposit in block.deposits { try execution.deliver(deposit) }
+                // A transaction whose signature does not recover is applied without a sender, which reports why.
+                let senders = knownSenders.isEmpty
+                    ? Transaction.recoverSenders(block.transactions)
+                    : block.transactions.map { knownSenders[$0.hash] ?? (try? $0.recoverSender()) }
                 for (index, transaction) in block.transactions.enumerated() {
                     do {
-                        try execution.apply(transaction)
+                        try execution.apply(transaction, sender: senders[index])
                     } catch {
                         throw witnessFailure() ?? L2BlockError("L2 block \(header.number): transaction \(index): \(error.message)")
                     }

@@ -86,7 +86,11 @@ public enum L2Production {
                                "\(chain.head.number) (\(chain.head.hash))")
         }
         let attributes = self.attributes(timestamp: base.timestamp, coinbase: base.coinbase, gasLimit: base.gasLimit)
-        let senders = try block.transactions.map { try $0.recoverSender() }
+        let recovered = Transaction.recoverSenders(block.transactions)
+        let senders = try block.transactions.indices.map { index in
+            if let sender = recovered[index] { return sender }
+            return try block.transactions[index].recoverSender()  // throws what is wrong with the signature
+        }
         let plan = L2BlockPlan(kind: block.header.kind, l1AnchorNumber: block.header.l1AnchorNumber,
                                l1AnchorHash: block.header.l1AnchorHash, deposits: block.deposits,
                                groups: block.transactions.isEmpty ? [] : [TransactionGroup(

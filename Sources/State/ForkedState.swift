@@ -73,6 +73,9 @@ public final class ForkedState: StateBackend, StateBackendFailure, @unchecked Se
         var remoteReads = 0
         var coalescedReads = 0
         var firstError: ForkedStateError?
+        /// While set, a miss is recorded in `deferred` instead of fetched (`deferringReads`).
+        var deferring = false
+        var deferred: Set<Key> = []
     }
 
     let provider: UpstreamStateProvider
@@ -119,11 +122,58 @@ public final class ForkedState: StateBackend, StateBackendFailure, @unchecked Se
         if let error = firstError { throw error }
     }
 
+    /// Turns deferred reads on or off. While on, a read that is not cached is not fetched: it is answered as absent
+    /// (zero, no account), remembered for `fetchDeferred()`, and counted against the reading thread
+    /// (`deferredReadsOnThisThread`), whose caller must then discard what it computed. Many simulations run this way
+    /// first send their misses in a few batches, where each miss would otherwise be one round trip.
+    public func deferringReads(_ on: Bool) {
+        caches.withLock { $0.deferring = on }
+    }
+
+    /// Fetches the reads deferred so far, accounts and each contract's slots in one batch each.
+    public func fetchDeferred() {
+        let keys = caches.withLock { caches in
+            defer { caches.deferred.removeAll() }
+            return caches.deferred
+        }
+        var accounts: [Address] = []
+        var slots: [Address: [U256]] = [:]
+        var others: [Key] = []
+        for key in keys {
+            switch key {
+            case .account(let address): accounts.append(address)
+            case .storage(let address, let slot): slots[address, default: []].append(slot)
+            default: others.append(key)
+            }
+        }
+        if !accounts.isEmpty { prefetch(accounts: accounts) }
+        for (address, keys) in slots { prefetch(address, slots: keys) }
+        for key in others {
+            switch key {
+            case .hasStorage(let address): _ = hasStorage(address)
+            case .blockHash(let number): _ = blockHash(number: number)
+            default: break
+            }
+        }
+    }
+
+    /// Reads deferred on the calling thread so far (a running count): a simulation that sees it grow read a value
+    /// that was not there, and its result means nothing.
+    public static var deferredReadsOnThisThread: Int {
+        (Thread.current.threadDictionary[deferredReadsKey] as? Int) ?? 0
+    }
+
+    private static let deferredReadsKey = "lockstep.forkedState.deferredReads"
+
     /// Returns the cached value, or fetches it once (other threads asking meanwhile wait for this fetch).
     func value(_ key: Key, describe: @autoclosure () -> String, fetch: () throws -> Value) -> Value? {
-        enum Step { case cached(Value), wait(InFlight), fetch(InFlight) }
+        enum Step { case cached(Value), wait(InFlight), fetch(InFlight), deferred }
         let step: Step = caches.withLock { caches in
             if let value = caches.values[key] { return .cached(value) }
+            if caches.deferring {
+                caches.deferred.insert(key)
+                return .deferred
+            }
             if let inFlight = caches.inFlight[key] {
                 inFlight.waiters += 1
                 caches.coalescedReads += 1
@@ -137,6 +187,9 @@ public final class ForkedState: StateBackend, StateBackendFailure, @unchecked Se
         switch step {
         case .cached(let value):
             return value
+        case .deferred:
+            Thread.current.threadDictionary[Self.deferredReadsKey] = Self.deferredReadsOnThisThread + 1
+            return nil
         case .wait(let inFlight):
             inFlight.done.wait()
             return caches.withLock { $0.values[key] }

@@ -105,3 +105,28 @@ struct TransactionTests {
         #expect(setCode.intrinsicGas(fork: .prague) == 21_000 + 3 * 16 + 4 + 2_400 + 1_900 + 25_000)
     }
 }
+
+@Suite("Sender recovery of a block's transactions")
+struct SenderRecoveryTests {
+    @Test("recoverSenders on every core gives each transaction's recoverSender, nil for one that does not recover")
+    func parallel() throws {
+        var transactions: [Transaction] = []
+        var expected: [Address?] = []
+        for index in 0..<100 {
+            let key = try PrivateKey(bytes: Keccak256.digest(Array("sender \(index)".utf8)))
+            var transaction = Transaction(type: .dynamicFee, chainId: 1, nonce: UInt64(index), maxPriorityFeePerGas: U256(1),
+                                          maxFeePerGas: U256(10), gasLimit: 21_000, to: key.address, value: U256(UInt64(index)),
+                                          data: []).signed(with: key)
+            if index == 57 {
+                // s above n/2 (EIP-2): recoverSender refuses it.
+                transaction.signature.s = Secp256k1.halfOrder &+ U256(1)
+                expected.append(nil)
+            } else {
+                expected.append(key.address)
+            }
+            transactions.append(transaction)
+        }
+        #expect(Transaction.recoverSenders(transactions) == expected)
+        #expect(Transaction.recoverSenders(Array(transactions.prefix(5))) == Array(expected.prefix(5)))
+    }
+}

@@ -1,5 +1,6 @@
 import JSON
 import Primitives
+import Synchronization
 import Testing
 @testable import RPCServer
 
@@ -85,6 +86,36 @@ struct RPCDispatcherTests {
         #expect(items[2]["error"]?["code"] == .number(-32600))
         #expect(try await Self.answer(#"{"jsonrpc":"2.0","method":"echo"}"#) == nil)
         #expect(try await Self.answer(#"[{"jsonrpc":"2.0","method":"echo"}]"#) == nil)
+    }
+
+    @Test("A batch of read-only calls runs at once and is answered in order; one with any other call runs in turn")
+    func concurrentReads() async throws {
+        let running = Mutex((now: 0, most: 0))
+        @Sendable func slow(_ call: RPCCall) async throws -> JSONValue {
+            running.withLock { $0.now += 1; $0.most = max($0.most, $0.now) }
+            // Later calls finish first, so an answer out of the batch's order would show.
+            let order = try call.params.quantity(0, "order").uint64 ?? 0
+            try await Task.sleep(nanoseconds: (20 - order) * 5_000_000)
+            running.withLock { $0.now -= 1 }
+            return .quantity(order)
+        }
+        var methods = RPCMethods()
+        methods.register("read", slow)
+        methods.register("write", slow)
+        methods.allowConcurrentInBatch(["read"])
+        let dispatcher = RPCDispatcher(methods: methods)
+        func batch(_ names: [String]) -> String {
+            "[" + names.enumerated().map { #"{"jsonrpc":"2.0","id":\#($0.offset),"method":"\#($0.element)","params":[\#($0.offset)]}"# }
+                .joined(separator: ",") + "]"
+        }
+        let reads = try #require(try await Self.answer(batch(Array(repeating: "read", count: 10)), dispatcher)?.arrayValue)
+        #expect(reads.map { $0["id"] } == (0..<10).map { JSONValue.number($0) })
+        #expect(reads.map { $0["result"] } == (0..<10).map { .string("0x" + String($0, radix: 16)) })
+        #expect(running.withLock { $0.most } > 1)
+        running.withLock { $0 = (0, 0) }
+        let mixed = try #require(try await Self.answer(batch(["read", "write", "read"]), dispatcher)?.arrayValue)
+        #expect(mixed.map { $0["result"] } == [.string("0x0"), .string("0x1"), .string("0x2")])
+        #expect(running.withLock { $0.most } == 1)
     }
 
     @Test("Oversized requests and batches are refused")

@@ -104,6 +104,43 @@ struct ForkedStateTests {
         #expect(forked.coalescedReads >= 1)
     }
 
+    @Test("Deferred reads answer absent, are counted against the reading thread, and are fetched later in batches")
+    func deferredReads() {
+        let upstream = CountingUpstream(state: Self.base())
+        let forked = ForkedState(provider: upstream)
+        #expect(forked.storage(Self.token, U256(1)) == U256(42))  // cached before deferring
+        forked.deferringReads(true)
+        let before = ForkedState.deferredReadsOnThisThread
+        #expect(forked.storage(Self.token, U256(1)) == U256(42), "a cached value is still served")
+        #expect(ForkedState.deferredReadsOnThisThread == before)
+        #expect(forked.account(Self.alice) == nil)
+        #expect(forked.storage(Self.token, U256(2)) == .zero)
+        #expect(forked.storage(Self.token, U256(3)) == .zero)
+        #expect(ForkedState.deferredReadsOnThisThread == before + 3)
+        #expect(upstream.reads.withLock { $0 } == 1, "nothing was fetched while deferring")
+        // Another thread's count is its own.
+        let other = Mutex(-1)
+        let finished = DispatchSemaphore(value: 0)
+        Thread {
+            let start = ForkedState.deferredReadsOnThisThread
+            _ = forked.storage(Self.token, U256(4))
+            other.withLock { $0 = ForkedState.deferredReadsOnThisThread - start }
+            finished.signal()
+        }.start()
+        finished.wait()
+        #expect(other.withLock { $0 } == 1)
+        #expect(ForkedState.deferredReadsOnThisThread == before + 3)
+        forked.deferringReads(false)
+        forked.fetchDeferred()
+        // The account in one batch, the token's three slots in another.
+        #expect(upstream.reads.withLock { $0 } == 3)
+        #expect(forked.account(Self.alice)?.nonce == 3)
+        #expect(forked.storage(Self.token, U256(2)) == U256(7))
+        #expect(forked.storage(Self.token, U256(3)) == .zero)
+        #expect(upstream.reads.withLock { $0 } == 3, "the deferred values are cached once fetched")
+        #expect(forked.firstError == nil)
+    }
+
     @Test("A failed remote read is recorded and surfaces as an error, never as a result")
     func failures() {
         let forked = ForkedState(provider: CountingUpstream(state: Self.base(), failing: true))
