@@ -81,9 +81,9 @@ public final class BundleSimulation: Sendable {
         }
     }
 
-    /// Threads the drafts of one auction run on. Drafts mostly wait: a read the prefetch did not cover (a deposit's
-    /// storage slots, say) is a round trip to the L2 or the L1, so more threads than cores overlap those waits
-    /// (1,000 drafts with some 400 such reads: 150 ms on 2 threads).
+    /// Workers the drafts of one auction are spread over (`concurrentPerform` iterations, each taking drafts until
+    /// none is left). The deferred rounds (`JointSimulator.drafts`) leave drafts almost nothing to wait for, so
+    /// beyond the cores this changes little (even before those rounds, 8 and 2 workers measured the same on 2 cores).
     static let draftThreads = max(8, 2 * ProcessInfo.processInfo.activeProcessorCount)
 
     /// Simulates each of `bundles` alone on the current handoff, which must be for L1 block `target`: one handoff
