@@ -7,13 +7,7 @@ Each variant is compiled for its instruction set with a target attribute and cho
 library still runs on any x86-64 (and anywhere else, where it reports 0 lanes and callers hash one at a time).
 Run: python3 Deploy/codegen/gen_keccak_multi.py > Sources/CPrimitivesSupport/keccak_multi.c"""
 
-RC = [0x0000000000000001, 0x0000000000008082, 0x800000000000808A, 0x8000000080008000, 0x000000000000808B,
-      0x0000000080000001, 0x8000000080008081, 0x8000000000008009, 0x000000000000008A, 0x0000000000000088,
-      0x0000000080008009, 0x000000008000000A, 0x000000008000808B, 0x800000000000008B, 0x8000000000008089,
-      0x8000000000008003, 0x8000000000008002, 0x8000000000000080, 0x000000000000800A, 0x800000008000000A,
-      0x8000000080008081, 0x8000000000008080, 0x0000000080000001, 0x8000000080008008]
-# rotation offsets r[x][y]
-R = [[0, 36, 3, 41, 18], [1, 44, 10, 45, 2], [62, 6, 43, 15, 61], [28, 55, 25, 21, 56], [27, 20, 39, 8, 14]]
+from keccak_constants import R, RC
 
 out = []
 def w(line=""): out.append(line)
@@ -39,11 +33,13 @@ def emit_round():
             w(f"        {lane(x, y)} = b{x + 5 * y} ^ (~b{(x + 1) % 5 + 5 * y} & b{(x + 2) % 5 + 5 * y});")
     w("        a0 ^= (V){} + lockstep_keccak_rc[round];")
 
-def emit_variant(name, lanes, target):
+def emit_body(name, lanes):
+    """The multi-lane Keccak-256, always inlined into each instruction set's wrapper (`emit_wrapper`): compiled
+    there, under the wrapper's target attribute, and nowhere else."""
     w(f"typedef uint64_t {name}_vector __attribute__((vector_size({lanes * 8})));")
     w()
-    w(f"__attribute__((target(\"{target}\")))")
-    w(f"static void {name}(size_t count, const uint8_t *const *messages, const size_t *lengths, uint8_t *digests) {{")
+    w("static inline __attribute__((always_inline))")
+    w(f"void {name}(size_t count, const uint8_t *const *messages, const size_t *lengths, uint8_t *digests) {{")
     w(f"    typedef {name}_vector V;")
     w(f"    enum {{ LANES = {lanes} }};")
     w("    V " + ", ".join(f"a{i} = (V){{}}" for i in range(25)) + ";")
@@ -69,6 +65,13 @@ def emit_variant(name, lanes, target):
     w("            memcpy(digests + 32 * lane + 8 * word, &value, 8);")
     w("        }")
     w("    }")
+    w("}")
+    w()
+
+def emit_wrapper(name, body, target):
+    w(f"__attribute__((target(\"{target}\")))")
+    w(f"static void {name}(size_t count, const uint8_t *const *messages, const size_t *lengths, uint8_t *digests) {{")
+    w(f"    {body}(count, messages, lengths, digests);")
     w("}")
     w()
 
@@ -111,8 +114,9 @@ w("        words[i * lanes + lane] = word;")
 w("    }")
 w("}")
 w()
-emit_variant("lockstep_keccak256_x4_avx512", 4, "avx2,avx512f,avx512vl")
-emit_variant("lockstep_keccak256_x4_avx2", 4, "avx2")
+emit_body("lockstep_keccak256_x4", 4)
+emit_wrapper("lockstep_keccak256_x4_avx512", "lockstep_keccak256_x4", "avx2,avx512f,avx512vl")
+emit_wrapper("lockstep_keccak256_x4_avx2", "lockstep_keccak256_x4", "avx2")
 w("/// 2 with AVX-512F and VL, 1 with AVX2, 0 otherwise; the operating system must also save the wider registers (XCR0).")
 w("static int lockstep_keccak_detect(void) {")
 w("    unsigned int eax, ebx, ecx, edx;")

@@ -443,7 +443,12 @@ public final class JointSimulator {
             results.withLock { table in for (index, result) in mine { table[index] = result } }
         }
         let table = results.withLock { $0 }
-        return bundles.indices.map { table[$0] ?? (simulate(bundles[$0], draft: true), false) }
+        return bundles.indices.map { index in
+            if let result = table[index] { return result }
+            let before = ForkedState.deferredReadsOnThisThread
+            let simulation = simulate(bundles[index], draft: true)
+            return (simulation, ForkedState.deferredReadsOnThisThread != before)
+        }
     }
 
     /// The start of every draft's based block, made once per handoff: its header, and the slot-end block's state

@@ -41,11 +41,11 @@ static inline void lockstep_keccak_block(const uint8_t *message, size_t length, 
     }
 }
 
-typedef uint64_t lockstep_keccak256_x4_avx512_vector __attribute__((vector_size(32)));
+typedef uint64_t lockstep_keccak256_x4_vector __attribute__((vector_size(32)));
 
-__attribute__((target("avx2,avx512f,avx512vl")))
-static void lockstep_keccak256_x4_avx512(size_t count, const uint8_t *const *messages, const size_t *lengths, uint8_t *digests) {
-    typedef lockstep_keccak256_x4_avx512_vector V;
+static inline __attribute__((always_inline))
+void lockstep_keccak256_x4(size_t count, const uint8_t *const *messages, const size_t *lengths, uint8_t *digests) {
+    typedef lockstep_keccak256_x4_vector V;
     enum { LANES = 4 };
     V a0 = (V){}, a1 = (V){}, a2 = (V){}, a3 = (V){}, a4 = (V){}, a5 = (V){}, a6 = (V){}, a7 = (V){}, a8 = (V){}, a9 = (V){}, a10 = (V){}, a11 = (V){}, a12 = (V){}, a13 = (V){}, a14 = (V){}, a15 = (V){}, a16 = (V){}, a17 = (V){}, a18 = (V){}, a19 = (V){}, a20 = (V){}, a21 = (V){}, a22 = (V){}, a23 = (V){}, a24 = (V){};
     const size_t blocks = lengths[0] / 136 + 1;
@@ -174,137 +174,14 @@ static void lockstep_keccak256_x4_avx512(size_t count, const uint8_t *const *mes
     }
 }
 
-typedef uint64_t lockstep_keccak256_x4_avx2_vector __attribute__((vector_size(32)));
+__attribute__((target("avx2,avx512f,avx512vl")))
+static void lockstep_keccak256_x4_avx512(size_t count, const uint8_t *const *messages, const size_t *lengths, uint8_t *digests) {
+    lockstep_keccak256_x4(count, messages, lengths, digests);
+}
 
 __attribute__((target("avx2")))
 static void lockstep_keccak256_x4_avx2(size_t count, const uint8_t *const *messages, const size_t *lengths, uint8_t *digests) {
-    typedef lockstep_keccak256_x4_avx2_vector V;
-    enum { LANES = 4 };
-    V a0 = (V){}, a1 = (V){}, a2 = (V){}, a3 = (V){}, a4 = (V){}, a5 = (V){}, a6 = (V){}, a7 = (V){}, a8 = (V){}, a9 = (V){}, a10 = (V){}, a11 = (V){}, a12 = (V){}, a13 = (V){}, a14 = (V){}, a15 = (V){}, a16 = (V){}, a17 = (V){}, a18 = (V){}, a19 = (V){}, a20 = (V){}, a21 = (V){}, a22 = (V){}, a23 = (V){}, a24 = (V){};
-    const size_t blocks = lengths[0] / 136 + 1;
-    for (size_t block = 0; block < blocks; block++) {
-        uint64_t words[17][LANES];
-        for (size_t lane = 0; lane < LANES; lane++) {
-            size_t source = lane < count ? lane : 0;
-            lockstep_keccak_block(messages[source], lengths[source], block, words, lane, LANES);
-        }
-        { V m; memcpy(&m, words[0], sizeof m); a0 ^= m; }
-        { V m; memcpy(&m, words[1], sizeof m); a1 ^= m; }
-        { V m; memcpy(&m, words[2], sizeof m); a2 ^= m; }
-        { V m; memcpy(&m, words[3], sizeof m); a3 ^= m; }
-        { V m; memcpy(&m, words[4], sizeof m); a4 ^= m; }
-        { V m; memcpy(&m, words[5], sizeof m); a5 ^= m; }
-        { V m; memcpy(&m, words[6], sizeof m); a6 ^= m; }
-        { V m; memcpy(&m, words[7], sizeof m); a7 ^= m; }
-        { V m; memcpy(&m, words[8], sizeof m); a8 ^= m; }
-        { V m; memcpy(&m, words[9], sizeof m); a9 ^= m; }
-        { V m; memcpy(&m, words[10], sizeof m); a10 ^= m; }
-        { V m; memcpy(&m, words[11], sizeof m); a11 ^= m; }
-        { V m; memcpy(&m, words[12], sizeof m); a12 ^= m; }
-        { V m; memcpy(&m, words[13], sizeof m); a13 ^= m; }
-        { V m; memcpy(&m, words[14], sizeof m); a14 ^= m; }
-        { V m; memcpy(&m, words[15], sizeof m); a15 ^= m; }
-        { V m; memcpy(&m, words[16], sizeof m); a16 ^= m; }
-        for (int round = 0; round < 24; round++) {
-        V c0 = a0 ^ a5 ^ a10 ^ a15 ^ a20;
-        V c1 = a1 ^ a6 ^ a11 ^ a16 ^ a21;
-        V c2 = a2 ^ a7 ^ a12 ^ a17 ^ a22;
-        V c3 = a3 ^ a8 ^ a13 ^ a18 ^ a23;
-        V c4 = a4 ^ a9 ^ a14 ^ a19 ^ a24;
-        V d0 = c4 ^ ((c1 << 1) | (c1 >> 63));
-        V d1 = c0 ^ ((c2 << 1) | (c2 >> 63));
-        V d2 = c1 ^ ((c3 << 1) | (c3 >> 63));
-        V d3 = c2 ^ ((c4 << 1) | (c4 >> 63));
-        V d4 = c3 ^ ((c0 << 1) | (c0 >> 63));
-        V t00 = a0 ^ d0;
-        V b0 = t00;
-        V t01 = a5 ^ d0;
-        V b16 = ((t01 << 36) | (t01 >> 28));
-        V t02 = a10 ^ d0;
-        V b7 = ((t02 << 3) | (t02 >> 61));
-        V t03 = a15 ^ d0;
-        V b23 = ((t03 << 41) | (t03 >> 23));
-        V t04 = a20 ^ d0;
-        V b14 = ((t04 << 18) | (t04 >> 46));
-        V t10 = a1 ^ d1;
-        V b10 = ((t10 << 1) | (t10 >> 63));
-        V t11 = a6 ^ d1;
-        V b1 = ((t11 << 44) | (t11 >> 20));
-        V t12 = a11 ^ d1;
-        V b17 = ((t12 << 10) | (t12 >> 54));
-        V t13 = a16 ^ d1;
-        V b8 = ((t13 << 45) | (t13 >> 19));
-        V t14 = a21 ^ d1;
-        V b24 = ((t14 << 2) | (t14 >> 62));
-        V t20 = a2 ^ d2;
-        V b20 = ((t20 << 62) | (t20 >> 2));
-        V t21 = a7 ^ d2;
-        V b11 = ((t21 << 6) | (t21 >> 58));
-        V t22 = a12 ^ d2;
-        V b2 = ((t22 << 43) | (t22 >> 21));
-        V t23 = a17 ^ d2;
-        V b18 = ((t23 << 15) | (t23 >> 49));
-        V t24 = a22 ^ d2;
-        V b9 = ((t24 << 61) | (t24 >> 3));
-        V t30 = a3 ^ d3;
-        V b5 = ((t30 << 28) | (t30 >> 36));
-        V t31 = a8 ^ d3;
-        V b21 = ((t31 << 55) | (t31 >> 9));
-        V t32 = a13 ^ d3;
-        V b12 = ((t32 << 25) | (t32 >> 39));
-        V t33 = a18 ^ d3;
-        V b3 = ((t33 << 21) | (t33 >> 43));
-        V t34 = a23 ^ d3;
-        V b19 = ((t34 << 56) | (t34 >> 8));
-        V t40 = a4 ^ d4;
-        V b15 = ((t40 << 27) | (t40 >> 37));
-        V t41 = a9 ^ d4;
-        V b6 = ((t41 << 20) | (t41 >> 44));
-        V t42 = a14 ^ d4;
-        V b22 = ((t42 << 39) | (t42 >> 25));
-        V t43 = a19 ^ d4;
-        V b13 = ((t43 << 8) | (t43 >> 56));
-        V t44 = a24 ^ d4;
-        V b4 = ((t44 << 14) | (t44 >> 50));
-        a0 = b0 ^ (~b1 & b2);
-        a1 = b1 ^ (~b2 & b3);
-        a2 = b2 ^ (~b3 & b4);
-        a3 = b3 ^ (~b4 & b0);
-        a4 = b4 ^ (~b0 & b1);
-        a5 = b5 ^ (~b6 & b7);
-        a6 = b6 ^ (~b7 & b8);
-        a7 = b7 ^ (~b8 & b9);
-        a8 = b8 ^ (~b9 & b5);
-        a9 = b9 ^ (~b5 & b6);
-        a10 = b10 ^ (~b11 & b12);
-        a11 = b11 ^ (~b12 & b13);
-        a12 = b12 ^ (~b13 & b14);
-        a13 = b13 ^ (~b14 & b10);
-        a14 = b14 ^ (~b10 & b11);
-        a15 = b15 ^ (~b16 & b17);
-        a16 = b16 ^ (~b17 & b18);
-        a17 = b17 ^ (~b18 & b19);
-        a18 = b18 ^ (~b19 & b15);
-        a19 = b19 ^ (~b15 & b16);
-        a20 = b20 ^ (~b21 & b22);
-        a21 = b21 ^ (~b22 & b23);
-        a22 = b22 ^ (~b23 & b24);
-        a23 = b23 ^ (~b24 & b20);
-        a24 = b24 ^ (~b20 & b21);
-        a0 ^= (V){} + lockstep_keccak_rc[round];
-        }
-    }
-    uint64_t lanes[4][LANES];
-    memcpy(lanes[0], &a0, sizeof a0);
-    memcpy(lanes[1], &a1, sizeof a1);
-    memcpy(lanes[2], &a2, sizeof a2);
-    memcpy(lanes[3], &a3, sizeof a3);
-    for (size_t lane = 0; lane < count; lane++) {
-        for (int word = 0; word < 4; word++) {
-            uint64_t value = lanes[word][lane];
-            memcpy(digests + 32 * lane + 8 * word, &value, 8);
-        }
-    }
+    lockstep_keccak256_x4(count, messages, lengths, digests);
 }
 
 /// 2 with AVX-512F and VL, 1 with AVX2, 0 otherwise; the operating system must also save the wider registers (XCR0).

@@ -13,6 +13,10 @@ extension Keccak256 {
     public static func hashLanes(count: Int, messages: UnsafePointer<UnsafePointer<UInt8>?>, lengths: UnsafePointer<Int>,
                                  digests: UnsafeMutablePointer<UInt8>) {
         precondition(count >= 1 && count <= parallelLanes, "hashLanes takes 1 to parallelLanes messages")
+        // The lanes absorb block by block together; a message of another block count would be read past its end.
+        for index in 1..<count {
+            precondition(lengths[index] / rate == lengths[0] / rate, "hashLanes: messages of different block counts")
+        }
         UnsafeRawPointer(lengths).withMemoryRebound(to: size_t.self, capacity: count) { sizes in
             lockstep_keccak256_multi(count, messages, sizes, digests)
         }

@@ -97,4 +97,37 @@ struct TrieRandomizedTests {
             #expect(trie.rootHash == expected, "round \(round)")
         }
     }
+
+    @Test("level-by-level hashing gives the reference root with 0 (one at a time) to every available lane count")
+    func levelHashingLanes() {
+        var generator = SeededGenerator(seed: 11)
+        var trie = MerklePatriciaTrie()
+        var keys: [[UInt8]] = []
+        // Short keys nest (branch values, inline nodes under 32 bytes), long values span several Keccak blocks.
+        for index in 0..<3_000 {
+            let key = index % 3 == 0 ? generator.bytes(Int.random(in: 1...3, using: &generator))
+                                     : Keccak256.hash(generator.bytes(8)).bytes
+            keys.append(key)
+            trie.update(key: key, value: generator.bytes(Int.random(in: 1...300, using: &generator)))
+        }
+        let lanes = [0] + Array(1...max(1, Keccak256.parallelLanes)).filter { $0 <= Keccak256.parallelLanes }
+        for round in 0..<3 {
+            for _ in 0..<400 {
+                let key = keys[Int.random(in: 0..<keys.count, using: &generator)]
+                if Int.random(in: 0...4, using: &generator) == 0 {
+                    trie.delete(key: key)
+                } else {
+                    trie.update(key: key, value: generator.bytes(Int.random(in: 1...300, using: &generator)))
+                }
+            }
+            let expected = trie.computeRootHash()
+            for count in lanes {
+                var copy = trie
+                var work = LevelHashing()
+                let reference = copy.updateReferenceByLevel(of: copy.root, work: &work, lanes: count)
+                #expect(reference.rootHash == expected, "round \(round), \(count) lane(s)")
+            }
+            _ = trie.rootHash
+        }
+    }
 }
