@@ -163,11 +163,8 @@ public final class Auction: @unchecked Sendable {
         var best: JointSimulation?
         while !merged.isEmpty {
             let whole = Self.concatenate(merged.map(\.bundle), target: target)
-            var result = merged.count == 1 ? JointSimulation() : try await simulation.simulate(whole, draft: true)
-            if result.failure == nil {
-                result = try await simulation.simulate(whole)
-                fullSimulations += 1
-            }
+            let result = try await simulation.simulate(whole)
+            fullSimulations += 1
             guard let failure = result.failure else {
                 best = result
                 break
@@ -353,8 +350,19 @@ public final class Auction: @unchecked Sendable {
         }
         sent = pending
         // A reorg that replaced a block holding a landed submission: judge its bundles again on the new block.
+        // The watched blocks' hashes in one batch first (this runs before every auction): only a block whose hash
+        // changed is looked at again.
+        let watched = landedRecently.filter { $0.block + Self.reorgWatch > head }
+        let hashes = watched.isEmpty ? [] : try await offChainThread {
+            try client.batch(watched.map { JSONRPCRequest("eth_getBlockByNumber", [.quantity($0.block), false]) })
+                .map { try? $0.get()["hash"]?.stringValue.flatMap { try? Hash(hex: $0) } }
+        }
         var kept: [(block: UInt64, blockHash: Hash, submission: Hash, bundles: [Hash])] = []
-        for entry in landedRecently where entry.block + Self.reorgWatch > head {
+        for (entry, hash) in zip(watched, hashes) {
+            if hash == entry.blockHash {
+                kept.append(entry)
+                continue
+            }
             let (included, blockHash) = try await inclusion(of: entry.submission, in: entry.block)
             if blockHash == entry.blockHash || blockHash == nil {
                 kept.append(entry)  // unchanged, or the chain is back below N for now: judged once N exists again

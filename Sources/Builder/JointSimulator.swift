@@ -185,9 +185,9 @@ public final class JointSimulator {
         let l1Accounts = bundles.flatMap { touched($0.l1Before + $0.l1After, $0.senders) } + [builder]
         let l2Accounts = bundles.flatMap { touched($0.l2, $0.senders) } + [builder]
         // Both chains at once: each is a round trip (or several) to its own node.
-        let (l1Fork, l2Fork) = (l1Base.remote, self.l2Fork.base.remote)
+        let (l1, l2) = (l1Base, self.l2Fork.base)
         DispatchQueue.concurrentPerform(iterations: 2) { chain in
-            if chain == 0 { l1Fork.prefetch(accounts: l1Accounts) } else { l2Fork.prefetch(accounts: l2Accounts) }
+            if chain == 0 { l1.prefetch(accounts: l1Accounts) } else { l2.prefetch(accounts: l2Accounts) }
         }
     }
 
@@ -507,7 +507,7 @@ public final class JointSimulator {
     /// proof within `budget` bytes: the witness's distinct trie nodes (from the fork's proofs, fetched in batches as
     /// far as needed) and codes, added one bundle at a time.
     public func fittingProofBudget(_ reads: [JointSimulation.WitnessReads], budget: Int) throws -> Int {
-        var nodes: Set<[UInt8]> = []
+        var nodes: Set<ByteKey> = []
         var codes: Set<Hash> = []
         var proven: Set<Address> = []
         var bytes = 0
@@ -525,7 +525,7 @@ public final class JointSimulator {
                 for address in read.slots.keys where !proven.contains(address) || !(read.slots[address]?.isEmpty ?? true) {
                     proven.insert(address)
                     guard let proof = byAddress[address] else { continue }
-                    for node in proof.accountProof + proof.storageProof where nodes.insert(node).inserted {
+                    for node in proof.accountProof + proof.storageProof where nodes.insert(ByteKey(node)).inserted {
                         bytes += node.count + 3
                     }
                 }
@@ -581,7 +581,7 @@ public final class JointSimulator {
         let plan = L2BlockPlan(kind: .based, l1AnchorNumber: anchor.number, l1AnchorHash: anchor.hash, deposits: deposits,
                                groups: bundle.l2.isEmpty ? [] : [TransactionGroup(
                                    transactions: bundle.l2, senders: try Self.senders(of: bundle.l2, known: bundle.senders),
-                                   revertible: bundle.revertingTxHashes)])
+                                   revertible: bundle.revertingTxHashes, checked: true)])
         let (prefix, seal) = L2Production.recipe(on: l2, attributes: attributes, plan: plan)
         let built = try BlockBuilder().build(on: l2, pool: TransactionPool(chainId: l2.config.chainId),
                                              attributes: attributes, prefix: prefix, seal: seal)
@@ -617,11 +617,7 @@ public final class JointSimulator {
         for number in recorder.blockNumbers {
             if let hash = l2.state.blockHash(number: number) { blockHashes[number] = hash }
         }
-        func unique(_ nodes: [[UInt8]]) -> [[UInt8]] {
-            var seen: Set<[UInt8]> = []
-            return nodes.filter { seen.insert($0).inserted }
-        }
-        return ExecutionWitness(stateRoot: l2Fork.header.stateRoot, stateNodes: unique(stateNodes),
-                                storageNodes: unique(storageNodes), codes: codes, blockHashes: blockHashes)
+        return ExecutionWitness(stateRoot: l2Fork.header.stateRoot, stateNodes: stateNodes.removingDuplicates(),
+                                storageNodes: storageNodes.removingDuplicates(), codes: codes, blockHashes: blockHashes)
     }
 }

@@ -36,12 +36,17 @@ public struct TransactionGroup: Sendable, Hashable {
     /// The recovered senders, one per transaction.
     public var senders: [Address]
     public var revertible: Set<Hash>
+    /// The caller has run this group on the same state after the same prefix and seen it succeed (a builder sealing
+    /// the block it simulated): it goes in without a trial run, and the block fails to build (`InvalidBlock`)
+    /// instead of leaving it out if it does not succeed after all.
+    public var checked: Bool
 
-    public init(transactions: [Transaction], senders: [Address], revertible: Set<Hash> = []) {
+    public init(transactions: [Transaction], senders: [Address], revertible: Set<Hash> = [], checked: Bool = false) {
         precondition(transactions.count == senders.count, "one sender per transaction")
         self.transactions = transactions
         self.senders = senders
         self.revertible = revertible
+        self.checked = checked
     }
 }
 
@@ -127,7 +132,15 @@ public struct BlockBuilder: Sendable {
         // The groups: each is tried on a scratch execution of everything accepted so far, then the group.
         var accepted: [(transaction: Transaction, sender: Address)] = []
         var includedGroups: [Int] = []
+        // Transactions of checked groups that must succeed (they had no trial).
+        var mustSucceed = Set<Hash>()
         for (index, group) in prefix.groups.enumerated() {
+            if group.checked {
+                accepted += zip(group.transactions, group.senders).map { ($0, $1) }
+                includedGroups.append(index)
+                mustSucceed.formUnion(group.transactions.map(\.hash).filter { !group.revertible.contains($0) })
+                continue
+            }
             let trial = BlockExecution(config: config, header: header, worldState: chain.state)
             if let prelude = prefix.prelude {
                 do { try prelude(trial) } catch { break }  // the real execution below throws it
@@ -149,7 +162,10 @@ public struct BlockBuilder: Sendable {
         var included: [Transaction] = []
         var includedHashes = Set<Hash>()
         for entry in accepted {
-            try execution.apply(entry.transaction, sender: entry.sender)
+            let receipt = try execution.apply(entry.transaction, sender: entry.sender)
+            if !receipt.succeeded, mustSucceed.contains(entry.transaction.hash) {
+                throw InvalidBlock(.invalidTransaction, "transaction \(entry.transaction.hash) of a checked group reverted")
+            }
             included.append(entry.transaction)
             includedHashes.insert(entry.transaction.hash)
         }

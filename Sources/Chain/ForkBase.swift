@@ -77,6 +77,21 @@ public final class ForkBase: @unchecked Sendable {
         }
     }
 
+    /// Reads `addresses` into `remote` with their proofs (`cachedProofs`, whose answers carry each account's
+    /// fields): one call per few hundred accounts with `lockstep_getProofs`, where `remote.prefetch(accounts:)` makes
+    /// three per account, and the proofs are cached for the witness of the block that will touch them. Accounts whose
+    /// code is not read yet, and every account when the proofs cannot be had, are read the usual way.
+    public func prefetch(accounts addresses: [Address]) {
+        let unique = Array(Set(addresses))
+        guard let proofs = try? cachedProofs(unique.map { ($0, []) }) else {
+            remote.prefetch(accounts: unique)
+            return
+        }
+        let fields = zip(unique, proofs).compactMap { address, proof in proof.accountFields.map { (address, $0) } }
+        let read = Set(fields.map(\.0))
+        remote.prefetch(accounts: remote.seed(accounts: fields) + unique.filter { !read.contains($0) })
+    }
+
     /// A `length`-byte string whose Keccak-256 hash starts with the nibbles `prefix`, found by counting through
     /// candidates on every core; nil when `siblingSearchBudget` candidates do not find one.
     func preimage(length: Int, prefix: [UInt8]) -> [UInt8]? {
@@ -132,8 +147,7 @@ extension WorldState {
         let fetched = Dictionary(zip(needed.map(\.address), try fork.cachedProofs(needed)), uniquingKeysWith: { first, _ in first })
         // Every account path at once: resolving scans the whole partial trie, so it is done once for the block's
         // changes (their proofs share the top nodes), not once per account.
-        var seen: Set<[UInt8]> = []
-        let accountNodes = fetched.values.flatMap(\.accountProof).filter { seen.insert($0).inserted }
+        let accountNodes = fetched.values.flatMap(\.accountProof).removingDuplicates()
         try Self.resolve(&accountTrie, accountNodes, what: "the state trie")
         for change in changes {
             let address = change.address

@@ -293,11 +293,8 @@ extension HistoricalState {
         for number in recorder.blockNumbers {
             if let hash = world.blockHash(number: number) { blockHashes[number] = hash }
         }
-        func unique(_ nodes: [[UInt8]]) -> [[UInt8]] {
-            var seen: Set<[UInt8]> = []
-            return nodes.filter { seen.insert($0).inserted }
-        }
-        return ExecutionWitness(stateRoot: stateRoot, stateNodes: unique(stateNodes), storageNodes: unique(storageNodes),
+        return ExecutionWitness(stateRoot: stateRoot, stateNodes: stateNodes.removingDuplicates(),
+                                storageNodes: storageNodes.removingDuplicates(),
                                 codes: codes, blockHashes: blockHashes)
     }
 }

@@ -18,10 +18,11 @@ public enum EthAPI {
         registerTransactions(backend, &methods)
         registerBlocks(backend, &methods)
         registerLogs(backend, &methods)
+        registerProofs(backend, &methods)
         // Reads: a batch of nothing else runs at once (a forked chain's prefetch sends hundreds per batch).
         methods.allowConcurrentInBatch([
             "eth_chainId", "eth_blockNumber", "eth_getBalance", "eth_getTransactionCount", "eth_getCode",
-            "eth_getStorageAt", "eth_getProof", "eth_call", "eth_getTransactionByHash", "eth_getTransactionReceipt",
+            "eth_getStorageAt", "eth_getProof", "lockstep_getProofs", "eth_call", "eth_getTransactionByHash", "eth_getTransactionReceipt",
             "eth_getBlockByNumber", "eth_getBlockByHash",
         ])
     }
@@ -137,6 +138,75 @@ public enum EthAPI {
                                      "proof": .array(entry.proof.map { .data($0) })])
                         }),
                     ])
+                }
+            }
+        }
+    }
+
+    /// Accounts one `lockstep_getProofs` call may ask for, and storage keys over all of them.
+    public static let maxProofAccounts = 1_000
+    public static let maxProofKeys = 10_000
+
+    /// `lockstep_getProofs`: the `eth_getProof` answers of many accounts at one block in one call, each trie node
+    /// sent once (`nodes`) and the proofs given as indices into it: a builder forking the chain reads a thousand
+    /// accounts and the witness of their block, whose proofs share the top of the trie.
+    static func registerProofs<Backend: EthBackend>(_ backend: Backend, _ methods: inout RPCMethods) {
+        methods.register("lockstep_getProofs") { call in
+            try call.params.expectCount(1, 2)
+            let entries = try RPCParams.array(try call.params.required(0, "requests"), "requests")
+            guard entries.count <= maxProofAccounts else {
+                throw RPCError.invalidParams("requests: \(entries.count) accounts, at most \(maxProofAccounts) per call")
+            }
+            var requests: [(address: Address, slots: [U256])] = []
+            var keys = 0
+            for (index, entry) in entries.enumerated() {
+                let object = try RPCParams.object(entry, "requests[\(index)]")
+                if let unknown = object.keys.first(where: { $0 != "address" && $0 != "storageKeys" }) {
+                    throw RPCError.invalidParams("requests[\(index)]: unknown field \(unknown) (address and storageKeys)")
+                }
+                let address = try RPCParams.address(object["address"] ?? .null, "requests[\(index)].address")
+                let slots = try RPCParams.array(object["storageKeys"] ?? .array([]), "requests[\(index)].storageKeys")
+                    .map { value throws(RPCError) in try RPCParams.quantity(value, "requests[\(index)].storageKeys") }
+                keys += slots.count
+                guard keys <= maxProofKeys else {
+                    throw RPCError.invalidParams("requests: more than \(maxProofKeys) storage keys in one call")
+                }
+                requests.append((address, slots))
+            }
+            let tag = try BlockTag.parse(call.params[1])
+            let asked = requests
+            return try await backend.answer(call, at: tag) {
+                try await backend.chain { node in
+                    let view = try node.view(tag)
+                    var table: [ByteKey: Int] = [:]
+                    var nodes: [JSONValue] = []
+                    func indices(_ path: [[UInt8]]) -> JSONValue {
+                        .array(path.map { trieNode in
+                            if let index = table[ByteKey(trieNode)] { return .number(JSONNumber(index)) }
+                            table[ByteKey(trieNode)] = nodes.count
+                            nodes.append(.data(trieNode))
+                            return .number(JSONNumber(nodes.count - 1))
+                        })
+                    }
+                    var proofs: [JSONValue] = []
+                    proofs.reserveCapacity(asked.count)
+                    for request in asked {
+                        let proof = try node.chain.state.proof(address: request.address, slots: request.slots,
+                                                               atBlock: view?.block.number)
+                        let record = proof.account
+                        proofs.append(.object([
+                            "address": .string(request.address.hexString),
+                            "balance": .quantity(record?.balance ?? .zero), "nonce": .quantity(record?.nonce ?? 0),
+                            "codeHash": .string((record?.codeHash ?? AccountRecord.emptyCodeHash).hexString),
+                            "storageHash": .string((record?.storageRoot ?? MerklePatriciaTrie.emptyRootHash).hexString),
+                            "accountProof": indices(proof.accountProof),
+                            "storageProof": .array(proof.storage.map { entry in
+                                .object(["key": .string(Hash(word: entry.slot).hexString), "value": .quantity(entry.value),
+                                         "proof": indices(entry.proof)])
+                            }),
+                        ]))
+                    }
+                    return .object(["nodes": .array(nodes), "proofs": .array(proofs)])
                 }
             }
         }

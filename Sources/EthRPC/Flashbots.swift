@@ -105,7 +105,6 @@ public enum Flashbots {
         let raws = try RPCParams.array(object["txs"] ?? .null, "txs")
         guard raws.count <= 100 else { throw .invalidParams("txs: at most 100 transactions per bundle") }
         var transactions: [Transaction] = []
-        var senders: [Address] = []
         for (index, raw) in raws.enumerated() {
             // Accepted with or without 0x: the Python Flashbots client on hexbytes 2 drops the prefix.
             var value = raw
@@ -113,13 +112,25 @@ public enum Flashbots {
             let bytes = try RPCParams.data(value, "txs[\(index)]")
             do {
                 let transaction = try Transaction.decode(bytes)
-                senders.append(try transaction.recoverSender())
                 // A blob transaction sent with its sidecar gets the pool's KZG checks.
                 if transaction.sidecar != nil { try TransactionIntake.verifySidecar(of: transaction) }
                 transactions.append(transaction)
             } catch {
                 throw .invalidParams("txs[\(index)]: \(error)")
             }
+        }
+        // The senders on every core (a builder's merged bundle carries dozens of transactions).
+        var senders: [Address] = []
+        for (index, sender) in Transaction.recoverSenders(transactions).enumerated() {
+            guard let sender else {
+                do {
+                    _ = try transactions[index].recoverSender()
+                } catch {
+                    throw .invalidParams("txs[\(index)]: \(error)")
+                }
+                throw .invalidParams("txs[\(index)]: the signature does not recover")
+            }
+            senders.append(sender)
         }
         let blockNumber: UInt64
         if let value = object["blockNumber"], value != .null {

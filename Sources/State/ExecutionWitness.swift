@@ -107,8 +107,7 @@ public enum WitnessBuilder {
     }
 
     static func deduplicated(_ nodes: [[UInt8]]) -> [[UInt8]] {
-        var seen: Set<[UInt8]> = []
-        return nodes.filter { seen.insert($0).inserted }
+        nodes.removingDuplicates()
     }
 }
 

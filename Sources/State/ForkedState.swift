@@ -280,6 +280,24 @@ public final class ForkedState: StateBackend, StateBackendFailure, @unchecked Se
         }
     }
 
+    /// Caches accounts read elsewhere at the same block (the fields of `eth_getProof` answers, say) where their code
+    /// is known: no code, or code already cached. A zero nonce and balance with no code is cached as absent, as
+    /// `JSONRPCUpstream` reads it. Returns the addresses it could not cache (code not known), for `prefetch`.
+    public func seed(accounts: [(address: Address, info: AccountInfo)]) -> [Address] {
+        caches.withLock { caches in
+            var rest: [Address] = []
+            for (address, info) in accounts where caches.values[.account(address)] == nil {
+                guard caches.codes[info.codeHash] != nil else {
+                    rest.append(address)
+                    continue
+                }
+                let absent = info.nonce == 0 && info.balance.isZero && info.codeHash == AccountInfo.emptyCodeHash
+                caches.values[.account(address)] = .account(absent ? nil : info, info.codeHash)
+            }
+            return rest
+        }
+    }
+
     /// Fetches many slots of one account in a single upstream round trip (what a builder does with access lists).
     public func prefetch(_ address: Address, slots: [U256]) {
         let missing = caches.withLock { caches in slots.filter { caches.values[.storage(address, $0)] == nil } }

@@ -18,6 +18,16 @@ public struct JSONRPCUpstream: UpstreamStateProvider {
     /// Per-read deadline.
     public let deadlineMilliseconds: Int
 
+    /// Whether the upstream serves `lockstep_getProofs` (unknown until the first proofs are asked for; a node that
+    /// answers "method not found" is asked with `eth_getProof` from then on).
+    final class Features: Sendable {
+        let sharedProofs = Atomic<Bool>(true)
+    }
+    let features = Features()
+
+    /// Whether proofs are read with `lockstep_getProofs` (true until the upstream answers that it has no such method).
+    public var usesSharedProofs: Bool { features.sharedProofs.load(ordering: .relaxed) }
+
     /// Reads state at block `blockNumber` through `client`.
     public init(client: JSONRPCClient, blockNumber: UInt64, deadlineMilliseconds: Int = 10_000) {
         self.client = client
@@ -170,8 +180,16 @@ public struct JSONRPCUpstream: UpstreamStateProvider {
         return try Self.proof(answer, address)
     }
 
-    /// Many `eth_getProof` answers in batches of 50, several in flight (same order as `requests`).
+    /// Many proofs (same order as `requests`): with `lockstep_getProofs` where the upstream serves it (up to 500
+    /// accounts a call, each trie node sent once), otherwise `eth_getProof` in batches of 50; several in flight.
     public func proofs(_ requests: [(address: Address, slots: [U256])]) throws -> [UpstreamProof] {
+        if features.sharedProofs.load(ordering: .relaxed) {
+            do {
+                return try sharedProofs(requests)
+            } catch let error as JSONRPCClientError where error.code == .rpcError && error.rpcCode == -32601 {
+                features.sharedProofs.store(false, ordering: .relaxed)
+            }
+        }
         let calls = requests.map { request in
             JSONRPCRequest("eth_getProof", [.string(request.address.hexString),
                                             .array(request.slots.map { .string($0.hexString) }), .string(block)])
@@ -183,11 +201,64 @@ public struct JSONRPCUpstream: UpstreamStateProvider {
         return try zip(requests, results).map { request, result in try Self.proof(try result.get(), request.address) }
     }
 
+    /// `requests` with `lockstep_getProofs`, in calls of at most 500 accounts and 5,000 storage keys.
+    func sharedProofs(_ requests: [(address: Address, slots: [U256])]) throws -> [UpstreamProof] {
+        var chunks: [Range<Int>] = []
+        var (start, keys) = (0, 0)
+        for (index, request) in requests.enumerated() {
+            if index > start && (index - start == 500 || keys + request.slots.count > 5_000) {
+                chunks.append(start..<index)
+                (start, keys) = (index, 0)
+            }
+            keys += request.slots.count
+        }
+        if start < requests.count { chunks.append(start..<requests.count) }
+        let calls = chunks.map { chunk in
+            JSONRPCRequest("lockstep_getProofs", [.array(requests[chunk].map { request in
+                .object(["address": .string(request.address.hexString),
+                         "storageKeys": .array(request.slots.map { .string($0.hexString) })])
+            }), .string(block)])
+        }
+        let answers = try batched(calls, size: 1)
+        var proofs: [UpstreamProof] = []
+        proofs.reserveCapacity(requests.count)
+        for (chunk, answer) in zip(chunks, answers) {
+            let value = try answer.get()
+            guard let nodeList = value["nodes"]?.arrayValue, let list = value["proofs"]?.arrayValue, list.count == chunk.count else {
+                throw MalformedAnswer(description: "lockstep_getProofs: not {nodes, proofs} with \(chunk.count) proofs")
+            }
+            let nodes = try nodeList.map { try Self.bytes($0, "lockstep_getProofs node") }
+            func path(_ indices: JSONValue?, _ what: @autoclosure () -> String) throws -> [[UInt8]] {
+                guard let indices = indices?.arrayValue else { throw MalformedAnswer(description: "\(what()): no node indices") }
+                return try indices.map { index in
+                    guard let offset = index.numberValue?.intValue, nodes.indices.contains(offset) else {
+                        throw MalformedAnswer(description: "\(what()): node index \(index) outside the \(nodes.count) nodes")
+                    }
+                    return nodes[offset]
+                }
+            }
+            for (offset, entry) in zip(chunk, list) {
+                let address = requests[offset].address
+                var what: String { "lockstep_getProofs \(address)" }
+                guard entry["address"]?.stringValue.flatMap({ try? Address(hex: $0) }) == address else {
+                    throw MalformedAnswer(description: "\(what): the answer is for \(entry["address"] ?? .null)")
+                }
+                var storageProof: [[UInt8]] = []
+                for slot in entry["storageProof"]?.arrayValue ?? [] { storageProof += try path(slot["proof"], "\(what) storage proof") }
+                let (storageHash, fields) = try Self.accountFields(entry, address)
+                var proof = UpstreamProof(storageHash: storageHash,
+                                          accountProof: try path(entry["accountProof"], "\(what) account proof"),
+                                          storageProof: storageProof)
+                proof.accountFields = fields
+                proofs.append(proof)
+            }
+        }
+        return proofs
+    }
+
     static func proof(_ answer: JSONValue, _ address: Address) throws -> UpstreamProof {
         var what: String { "eth_getProof \(address)" }  // only for a message: Address's description hashes
-        guard let root = answer["storageHash"]?.stringValue, let storageHash = try? Hash(hex: root) else {
-            throw MalformedAnswer(description: "\(what): no storageHash in the answer")
-        }
+        let (storageHash, fields) = try accountFields(answer, address)
         guard let accountProof = answer["accountProof"]?.arrayValue else {
             throw MalformedAnswer(description: "\(what): no accountProof in the answer")
         }
@@ -195,9 +266,28 @@ public struct JSONRPCUpstream: UpstreamStateProvider {
         for entry in answer["storageProof"]?.arrayValue ?? [] {
             for node in entry["proof"]?.arrayValue ?? [] { storageProof.append(try Self.bytes(node, "\(what) storage proof")) }
         }
-        return UpstreamProof(storageHash: storageHash,
-                             accountProof: try accountProof.map { try Self.bytes($0, "\(what) account proof") },
-                             storageProof: storageProof)
+        var proof = UpstreamProof(storageHash: storageHash,
+                                  accountProof: try accountProof.map { try Self.bytes($0, "\(what) account proof") },
+                                  storageProof: storageProof)
+        proof.accountFields = fields
+        return proof
+    }
+
+    /// The storage root of a proof's answer, and its nonce, balance and code hash when it has all three (every
+    /// node's answer does; a proof is usable without them).
+    static func accountFields(_ answer: JSONValue, _ address: Address) throws -> (Hash, AccountInfo?) {
+        var what: String { "proof of \(address)" }
+        guard let root = answer["storageHash"]?.stringValue, let storageHash = try? Hash(hex: root) else {
+            throw MalformedAnswer(description: "\(what): no storageHash in the answer")
+        }
+        guard let balance = answer["balance"], let nonce = answer["nonce"], let codeHash = answer["codeHash"]?.stringValue else {
+            return (storageHash, nil)
+        }
+        let nonceWord = try Self.word(nonce, "\(what) nonce")
+        guard let nonceValue = nonceWord.uint64, let hash = try? Hash(hex: codeHash) else {
+            throw MalformedAnswer(description: "\(what): nonce \(nonceWord) or codeHash \(codeHash) is malformed")
+        }
+        return (storageHash, AccountInfo(nonce: nonceValue, balance: try Self.word(balance, "\(what) balance"), codeHash: hash))
     }
 }
 
@@ -209,6 +299,9 @@ public struct UpstreamProof: Sendable {
     public var accountProof: [[UInt8]]
     /// The nodes on the slots' paths in the storage trie, all together.
     public var storageProof: [[UInt8]]
+    /// The account's nonce, balance and code hash as the answer gave them; nil when it gave none. (All zero and no
+    /// code is how an answer shows an absent account too.)
+    public var accountFields: AccountInfo?
 
     public init(storageHash: Hash, accountProof: [[UInt8]], storageProof: [[UInt8]]) {
         self.storageHash = storageHash

@@ -100,6 +100,15 @@ SCHEMAS = {
         "storageHash": ref("Bytes32"), "accountProof": array(ref("Data")),
         "storageProof": array(obj({"key": ref("Bytes32"), "value": ref("Quantity"), "proof": array(ref("Data"))})),
     }),
+    "SharedProofs": obj({
+        "nodes": array(ref("Data")),
+        "proofs": array(obj({
+            "address": ref("Address"), "balance": ref("Quantity"), "nonce": ref("Quantity"), "codeHash": ref("Bytes32"),
+            "storageHash": ref("Bytes32"), "accountProof": array({"type": "integer", "minimum": 0}),
+            "storageProof": array(obj({"key": ref("Bytes32"), "value": ref("Quantity"),
+                                       "proof": array({"type": "integer", "minimum": 0})})),
+        })),
+    }),
     "FeeHistory": obj({"oldestBlock": ref("Quantity"), "baseFeePerGas": array(ref("Quantity")),
                        "gasUsedRatio": array({"type": "number", "minimum": 0})},
                       {"reward": array(array(ref("Quantity"))), "baseFeePerBlobGas": array(ref("Quantity")),
@@ -185,6 +194,12 @@ def eth_methods(chain):
         method("eth_getProof", "EIP-1186: the account and storage proofs against the block's state root.",
                [ADDRESS, param("storageKeys", array(ref("IntegerInput"))), BLOCK], "proof", ref("Proof"),
                [INVALID, SERVER]),
+        method("lockstep_getProofs",
+               "eth_getProof for up to 1,000 accounts (10,000 storage keys) at one block in one call: every trie node "
+               "once in nodes, each proof a list of indices into it.",
+               [param("requests", array(obj({"address": ref("Address")},
+                                            {"storageKeys": array(ref("IntegerInput"))}), maxItems=1000)), BLOCK],
+               "proofs", ref("SharedProofs"), [INVALID, SERVER]),
         method("eth_call", "Runs a call on the block's state without keeping anything.",
                [param("transaction", ref("CallRequest")), BLOCK,
                 param("stateOverrides", {"type": "object"}, required=False)],

@@ -100,6 +100,38 @@ import Testing
         #expect(chain.state.account(DevAccounts.addresses[3])?.nonce ?? 0 == 0)  // the sunk group left no trace
     }
 
+    @Test("A checked group goes in without a trial; one that reverts after all fails the build instead of being left out")
+    func checkedGroupsHaveNoTrial() throws {
+        let chain = Blockchain(genesis: Devnet.genesis())
+        let pool = TransactionPool(chainId: Devnet.chainId)
+        let transfer = Devnet.transaction(from: 1, nonce: 0)
+        let logging = Devnet.transaction(from: 1, nonce: 1, gasLimit: 50_000, to: Devnet.logger)
+        let burning = Devnet.transaction(from: 2, nonce: 0, gasLimit: 50_000, to: Devnet.burner)  // runs out of gas
+        func group(_ transactions: [Transaction], revertible: Set<Hash> = [], checked: Bool) throws -> TransactionGroup {
+            TransactionGroup(transactions: transactions, senders: try transactions.map { try $0.recoverSender() },
+                             revertible: revertible, checked: checked)
+        }
+        // The same block as the unchecked group's.
+        let checked = try BlockBuilder().build(on: chain, pool: pool, attributes: Devnet.attributes(after: chain),
+                                               prefix: ForcedPrefix(groups: [try group([transfer, logging], checked: true)]))
+        let tried = try BlockBuilder().build(on: chain, pool: pool, attributes: Devnet.attributes(after: chain),
+                                             prefix: ForcedPrefix(groups: [try group([transfer, logging], checked: false)]))
+        #expect(checked.block.hash == tried.block.hash)
+        #expect(checked.includedGroups == [0])
+        // A listed failure is allowed; an unlisted one fails the build, where an unchecked group would be left out.
+        let allowed = try BlockBuilder().build(on: chain, pool: pool, attributes: Devnet.attributes(after: chain),
+                                               prefix: ForcedPrefix(groups: [try group([burning], revertible: [burning.hash], checked: true)]))
+        #expect(allowed.result.receipts.map(\.succeeded) == [false])
+        #expect(throws: InvalidBlock.self) {
+            try BlockBuilder().build(on: chain, pool: pool, attributes: Devnet.attributes(after: chain),
+                                     prefix: ForcedPrefix(groups: [try group([burning], checked: true)]))
+        }
+        let leftOut = try BlockBuilder().build(on: chain, pool: pool, attributes: Devnet.attributes(after: chain),
+                                               prefix: ForcedPrefix(groups: [try group([burning], checked: false)]))
+        #expect(leftOut.block.transactions.isEmpty && leftOut.includedGroups.isEmpty)
+        #expect(chain.head.number == 0, "building changes nothing")
+    }
+
     @Test func transactionsThatNoLongerFitAreSkipped() throws {
         let chain = Blockchain(genesis: Devnet.genesis())
         var pool = TransactionPool(chainId: Devnet.chainId)

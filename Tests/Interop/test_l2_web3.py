@@ -190,6 +190,45 @@ def test_get_proof_verifies_against_the_state_root(w3):
     assert rlp.decode(value)[3] == keccak(bytes(w3.eth.get_code(MESSENGER, number)))
 
 
+def test_get_proofs_sends_each_node_once_and_matches_get_proof(w3, node):
+    number = w3.eth.block_number
+    root = bytes(w3.eth.get_block(number)["stateRoot"])
+    absent = "0x00000000000000000000000000000000deadbeef"
+    requests = [{"address": a.address} for a in ACCOUNTS[:6]] + [
+        {"address": MESSENGER, "storageKeys": ["0x0", "0x1"]}, {"address": absent, "storageKeys": []}]
+    answer = rpc(node.url, "lockstep_getProofs", [requests, hex(number)])["result"]
+    nodes = [bytes.fromhex(n[2:]) for n in answer["nodes"]]
+    assert len(set(nodes)) == len(nodes)
+    listed = 0
+    for request, proof in zip(requests, answer["proofs"], strict=True):
+        single = rpc(node.url, "eth_getProof", [request["address"], request.get("storageKeys", []), hex(number)])["result"]
+        account_proof = [nodes[i] for i in proof["accountProof"]]
+        listed += len(account_proof)
+        assert ["0x" + n.hex() for n in account_proof] == single["accountProof"]
+        for field in ("address", "balance", "nonce", "codeHash", "storageHash"):
+            assert proof[field].lower() == single[field].lower(), field
+        value = verify_proof(root, keccak(bytes.fromhex(request["address"][2:])), account_proof)
+        if request["address"] == absent:
+            assert value is None
+            continue
+        nonce, balance, storage_root, code_hash = rlp.decode(value)
+        assert int.from_bytes(balance, "big") == int(proof["balance"], 16)
+        assert int.from_bytes(nonce, "big") == int(proof["nonce"], 16)
+        for slot, single_slot in zip(proof["storageProof"], single["storageProof"], strict=True):
+            path = [nodes[i] for i in slot["proof"]]
+            listed += len(path)
+            assert ["0x" + n.hex() for n in path] == single_slot["proof"] and slot["key"] == single_slot["key"]
+            if storage_root == keccak(rlp.encode(b"")):  # no storage: nothing to walk
+                assert path == [] and int(slot["value"], 16) == 0
+                continue
+            stored = verify_proof(storage_root, keccak(bytes.fromhex(slot["key"][2:])), path)
+            assert (int.from_bytes(rlp.decode(stored), "big") if stored else 0) == int(slot["value"], 16)
+    assert len(nodes) < listed  # the proofs share the top of the trie, sent once
+    too_many = [{"address": absent}] * 1001
+    for params in ([too_many], [[{"address": absent, "slots": []}]], [[{"address": "0x12"}]], ["nope"]):
+        assert rpc(node.url, "lockstep_getProofs", params)["error"]["code"] == -32602
+
+
 def test_the_preconfirmation_feed_carries_kind_and_certificate(w3, node):
     from websockets.sync.client import connect
     status = rpc(node.url, "lockstep_l2Status", [])["result"]
