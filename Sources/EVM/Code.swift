@@ -1,4 +1,5 @@
 import Primitives
+import Synchronization
 
 /// Contract code prepared for execution: padded so that PUSH reads past the end see zeros (and an implicit STOP),
 /// with its JUMPDEST bitmap computed once.
@@ -49,6 +50,28 @@ public final class Code: @unchecked Sendable {
     deinit {
         padded.deallocate()
         jumpdests.deallocate()
+    }
+
+    /// Prepared code shared by every execution in the process, by hash: each execution used to prepare (copy, pad and
+    /// scan for JUMPDESTs) every contract it ran, a thousand times over for a builder's drafts of the same contracts.
+    /// Only code whose bytes hash to its key is shared. Emptied when it reaches `sharedLimit` entries.
+    static let shared = Mutex<[Hash: Code]>([:])
+    static let sharedLimit = 4_096
+
+    /// `bytes` (what the backend has for `hash`; nil when it has nothing: empty code) prepared for execution, or the
+    /// same bytes prepared before. The backend is always asked, so what runs is what it has: a stateless witness
+    /// without the code still runs empty code.
+    public static func prepared(hash: Hash, bytes: [UInt8]?) -> Code {
+        guard let bytes else { return Code(bytes: [], hash: hash) }
+        if let code = shared.withLock({ $0[hash] }), code.bytes == bytes { return code }
+        let code = Code(bytes: bytes, hash: hash)
+        if Keccak256.hash(bytes) == hash {
+            shared.withLock { cache in
+                if cache.count >= sharedLimit { cache.removeAll(keepingCapacity: true) }
+                cache[hash] = code
+            }
+        }
+        return code
     }
 
     /// The number of bytes of code.

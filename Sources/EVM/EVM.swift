@@ -45,7 +45,7 @@ public final class EVM {
         self.block = block
         self.transaction = transaction
         self.fork = block.fork
-        self.table = OpcodeTable(fork: block.fork)
+        self.table = OpcodeTable.of(block.fork)
         self.precompileAddresses = Set(Precompiles.addresses(fork: block.fork))
             .union(block.customPrecompiles.addresses)
     }

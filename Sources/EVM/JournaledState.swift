@@ -240,7 +240,7 @@ public final class JournaledState {
     func preparedCode(hash: Hash) -> Code {
         if hash == AccountInfo.emptyCodeHash { return .empty }
         if let code = codeCache[hash] { return code }
-        let code = Code(bytes: backend.code(hash: hash) ?? [], hash: hash)
+        let code = Code.prepared(hash: hash, bytes: backend.code(hash: hash))
         codeCache[hash] = code
         return code
     }

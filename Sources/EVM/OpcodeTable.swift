@@ -3,7 +3,14 @@ import Primitives
 /// Static facts about each opcode for one fork: constant gas and stack requirements, checked uniformly before the
 /// interpreter's switch so that each case only does its own work.
 @usableFromInline
-struct OpcodeTable {
+struct OpcodeTable: @unchecked Sendable {
+    /// One table per fork, made once and never freed: an EVM (one per transaction) used to make its own, and never
+    /// freed it either (4 KB a transaction). Read-only once made, so shared by every thread.
+    static let tables: [OpcodeTable] = Fork.allCases.map { OpcodeTable(fork: $0) }
+
+    /// The table of `fork`.
+    static func of(_ fork: Fork) -> OpcodeTable { tables[fork.rawValue] }
+
     /// Constant gas of each opcode (dynamic parts are charged in the case).
     @usableFromInline let gas: UnsafeMutablePointer<Int32>
     /// Minimum stack height; 0xff marks an opcode that is undefined in the fork.

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Bytes as a dictionary or set key, hashed in one pass. `[UInt8]`'s own `hash(into:)` feeds the hasher one byte at a
 /// time (about a microsecond for a 532-byte trie node), which showed in every place that deduplicates trie nodes.
 public struct ByteKey: Hashable, Sendable {
@@ -13,7 +17,7 @@ public struct ByteKey: Hashable, Sendable {
 
     public static func == (lhs: ByteKey, rhs: ByteKey) -> Bool {
         lhs.bytes.count == rhs.bytes.count && lhs.bytes.withUnsafeBytes { left in
-            rhs.bytes.withUnsafeBytes { right in left.elementsEqual(right) }
+            rhs.bytes.withUnsafeBytes { right in left.isEmpty || memcmp(left.baseAddress!, right.baseAddress!, left.count) == 0 }
         }
     }
 }

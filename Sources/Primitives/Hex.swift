@@ -72,6 +72,7 @@ public enum Hex {
 
     /// Encodes bytes as lower-case hex, with a `0x` prefix unless `prefix` is `false`.
     public static func encode<S: Sequence<UInt8>>(_ bytes: S, prefix: Bool = true) -> String {
+        if let string = bytes.withContiguousStorageIfAvailable({ encode(buffer: $0, prefix: prefix) }) { return string }
         var out: [UInt8] = prefix ? [UInt8(ascii: "0"), UInt8(ascii: "x")] : []
         out.reserveCapacity(out.count + bytes.underestimatedCount * 2)
         for byte in bytes {
@@ -79,6 +80,27 @@ public enum Hex {
             out.append(digits[Int(byte & 0x0f)])
         }
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Contiguous bytes written straight into the string's storage (a JSON-RPC answer of trie nodes is hundreds of
+    /// kilobytes of hex; appending byte by byte to an array, then copying it into a string, showed in profiles).
+    static func encode(buffer: UnsafeBufferPointer<UInt8>, prefix: Bool) -> String {
+        let count = buffer.count * 2 + (prefix ? 2 : 0)
+        let digits = ("0123456789abcdef" as StaticString).utf8Start
+        return String(unsafeUninitializedCapacity: count) { out in
+            var index = 0
+            if prefix {
+                out[0] = UInt8(ascii: "0")
+                out[1] = UInt8(ascii: "x")
+                index = 2
+            }
+            for byte in buffer {
+                out[index] = digits[Int(byte >> 4)]
+                out[index + 1] = digits[Int(byte & 0x0f)]
+                index += 2
+            }
+            return count
+        }
     }
 
     @usableFromInline

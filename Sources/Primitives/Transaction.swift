@@ -132,35 +132,40 @@ public struct BlobSidecar: Hashable, Sendable {
 /// EIP-2930 transactions `maxFeePerGas` and `maxPriorityFeePerGas` both hold the gas price.
 public struct Transaction: Hashable, Sendable {
     /// The envelope type.
-    public var type: TransactionType
+    public var type: TransactionType { didSet { cachedHash = nil } }
     /// The chain id; `nil` only for legacy transactions without EIP-155.
-    public var chainId: UInt64?
+    public var chainId: UInt64? { didSet { cachedHash = nil } }
     /// The sender's nonce.
-    public var nonce: UInt64
+    public var nonce: UInt64 { didSet { cachedHash = nil } }
     /// The priority fee per gas (the gas price for legacy and EIP-2930).
-    public var maxPriorityFeePerGas: U256
+    public var maxPriorityFeePerGas: U256 { didSet { cachedHash = nil } }
     /// The fee cap per gas (the gas price for legacy and EIP-2930).
-    public var maxFeePerGas: U256
+    public var maxFeePerGas: U256 { didSet { cachedHash = nil } }
     /// The gas limit.
-    public var gasLimit: UInt64
+    public var gasLimit: UInt64 { didSet { cachedHash = nil } }
     /// The recipient; `nil` for a contract creation.
-    public var to: Address?
+    public var to: Address? { didSet { cachedHash = nil } }
     /// The value transferred, in wei.
-    public var value: U256
+    public var value: U256 { didSet { cachedHash = nil } }
     /// The call data or initcode.
-    public var data: [UInt8]
+    public var data: [UInt8] { didSet { cachedHash = nil } }
     /// The EIP-2930 access list.
-    public var accessList: [AccessListEntry]
+    public var accessList: [AccessListEntry] { didSet { cachedHash = nil } }
     /// The blob fee cap (EIP-4844).
-    public var maxFeePerBlobGas: U256
+    public var maxFeePerBlobGas: U256 { didSet { cachedHash = nil } }
     /// The versioned hashes of the blobs (EIP-4844).
-    public var blobVersionedHashes: [Hash]
+    public var blobVersionedHashes: [Hash] { didSet { cachedHash = nil } }
     /// The authorization list (EIP-7702).
-    public var authorizationList: [Authorization]
+    public var authorizationList: [Authorization] { didSet { cachedHash = nil } }
     /// The signature.
-    public var signature: Signature
+    public var signature: Signature { didSet { cachedHash = nil } }
     /// The blobs, commitments and proofs of a blob transaction in its network form.
-    public var sidecar: BlobSidecar?
+    public var sidecar: BlobSidecar? { didSet { cachedHash = nil } }
+
+    /// The hash, once known: set where it is had for free or is about to be needed (decoding, signing), cleared by
+    /// any change to a field. `hash` was recomputed (an encoding and a Keccak) at every use, and a builder's auction
+    /// uses each transaction's hash a dozen times.
+    private var cachedHash: Hash?
 
     /// Creates an unsigned transaction; sign it with `signed(with:)`.
     public init(type: TransactionType, chainId: UInt64?, nonce: UInt64, maxPriorityFeePerGas: U256,
@@ -237,7 +242,35 @@ extension Transaction {
     }
 
     /// The transaction hash: Keccak-256 of the canonical encoding.
-    public var hash: Hash { Keccak256.hash(encoded) }
+    public var hash: Hash { cachedHash ?? Keccak256.hash(encoded) }
+
+    /// This transaction with its hash computed once and kept (until a field changes).
+    public func withHash() -> Transaction {
+        guard cachedHash == nil else { return self }
+        var copy = self
+        copy.cachedHash = Keccak256.hash(encoded)
+        return copy
+    }
+
+    /// Equal when every field is; the cached hash is not a field.
+    public static func == (lhs: Transaction, rhs: Transaction) -> Bool {
+        lhs.type == rhs.type && lhs.chainId == rhs.chainId && lhs.nonce == rhs.nonce
+            && lhs.maxPriorityFeePerGas == rhs.maxPriorityFeePerGas && lhs.maxFeePerGas == rhs.maxFeePerGas
+            && lhs.gasLimit == rhs.gasLimit && lhs.to == rhs.to && lhs.value == rhs.value && lhs.data == rhs.data
+            && lhs.accessList == rhs.accessList && lhs.maxFeePerBlobGas == rhs.maxFeePerBlobGas
+            && lhs.blobVersionedHashes == rhs.blobVersionedHashes && lhs.authorizationList == rhs.authorizationList
+            && lhs.signature == rhs.signature && lhs.sidecar == rhs.sidecar
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(type.rawValue)
+        hasher.combine(chainId)
+        hasher.combine(nonce)
+        hasher.combine(to)
+        hasher.combine(value)
+        hasher.combine(signature)
+        data.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
 
     /// The hash the sender signs.
     public var signingHash: Hash {
@@ -324,7 +357,7 @@ extension Transaction {
     public func signed(with key: PrivateKey) -> Transaction {
         var copy = self
         copy.signature = key.sign(hash: signingHash)
-        return copy
+        return copy.withHash()
     }
 }
 
@@ -339,7 +372,7 @@ extension Transaction {
     public static func decode(_ bytes: [UInt8]) throws(TransactionError) -> Transaction {
         guard let first = bytes.first else { throw TransactionError(.malformed, "empty transaction") }
         if first >= 0xc0 {
-            return try decodeLegacy(bytes)
+            return try decodeLegacy(bytes).withHash()
         }
         guard first <= 0x7f else {
             throw TransactionError(.malformed, "transaction starts with 0x\(String(first, radix: 16)): neither an RLP list nor a type byte")
@@ -350,7 +383,7 @@ extension Transaction {
         let payload = Array(bytes[1...])
         let transaction = try decodeTyped(type: type, payload)
         try transaction.checkSidecarShape()
-        return transaction
+        return transaction.withHash()
     }
 
     /// Decodes the RLP payload of a typed transaction (canonical or network form), without shape checks.

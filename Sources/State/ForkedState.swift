@@ -160,10 +160,16 @@ public final class ForkedState: StateBackend, StateBackendFailure, @unchecked Se
     /// Reads deferred on the calling thread so far (a running count): a simulation that sees it grow read a value
     /// that was not there, and its result means nothing.
     public static var deferredReadsOnThisThread: Int {
-        (Thread.current.threadDictionary[deferredReadsKey] as? Int) ?? 0
+        Int(bitPattern: pthread_getspecific(deferredReadsKey))
     }
 
-    private static let deferredReadsKey = "lockstep.forkedState.deferredReads"
+    /// The count lives in a thread-specific slot (a draft reads it twice: Foundation's thread dictionary, with its
+    /// string keys, cost more than some drafts).
+    private static let deferredReadsKey: pthread_key_t = {
+        var key = pthread_key_t()
+        precondition(pthread_key_create(&key, nil) == 0, "no thread-specific key left for the deferred reads' count")
+        return key
+    }()
 
     /// Returns the cached value, or fetches it once (other threads asking meanwhile wait for this fetch).
     func value(_ key: Key, describe: @autoclosure () -> String, fetch: () throws -> Value) -> Value? {
@@ -188,7 +194,7 @@ public final class ForkedState: StateBackend, StateBackendFailure, @unchecked Se
         case .cached(let value):
             return value
         case .deferred:
-            Thread.current.threadDictionary[Self.deferredReadsKey] = Self.deferredReadsOnThisThread + 1
+            pthread_setspecific(Self.deferredReadsKey, UnsafeRawPointer(bitPattern: Self.deferredReadsOnThisThread + 1))
             return nil
         case .wait(let inFlight):
             inFlight.done.wait()

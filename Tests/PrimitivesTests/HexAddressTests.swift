@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import Primitives
 
@@ -22,6 +23,14 @@ struct HexAddressTests {
         #expect(try Hex.decode("0x") == [])
         #expect(try Hex.decode("0xDEADbeef") == [0xde, 0xad, 0xbe, 0xef])
         #expect(Hex.encode([0x00, 0xff, 0x10]) == "0x00ff10")
+        #expect(Hex.encode([UInt8]()) == "0x" && Hex.encode([UInt8](), prefix: false) == "")
+        // Contiguous bytes (written straight into the string) and a plain sequence give the same text.
+        let bytes = (0..<600).map { UInt8(truncatingIfNeeded: $0 &* 37) }
+        let expected = bytes.map { String(format: "%02x", $0) }.joined()
+        #expect(Hex.encode(bytes) == "0x" + expected)
+        #expect(Hex.encode(bytes[100...], prefix: false) == String(expected.dropFirst(200)))
+        #expect(Hex.encode(bytes.lazy.map { $0 }, prefix: false) == expected)
+        #expect(try Hex.decode(Hex.encode(bytes)) == bytes)
         #expect(try Hex.decode("abcd", requirePrefix: false) == [0xab, 0xcd])
         #expect(throws: HexError.self) { try Hex.decode("0x00", count: 2) }
     }

@@ -40,6 +40,38 @@ struct TransactionTests {
         }
     }
 
+    @Test("The hash is kept from decoding and signing, and any change to a field forgets it",
+          arguments: TransactionType.allCases)
+    func cachedHash(type: TransactionType) throws {
+        let signed = Self.sample(type).signed(with: Self.key)
+        let decoded = try Transaction.decode(signed.encoded)
+        let unsigned = Self.sample(type)
+        #expect(decoded.hash == Keccak256.hash(signed.encoded) && signed.hash == decoded.hash)
+        #expect(unsigned.hash == Keccak256.hash(unsigned.encoded), "nothing kept: computed as before")
+        #expect(unsigned.signed(with: Self.key) == decoded, "equality ignores whether a hash is kept")
+        #expect(Set([unsigned.signed(with: Self.key), decoded]).count == 1)
+        var changed = decoded
+        changed.nonce += 1
+        #expect(changed.hash == Keccak256.hash(changed.encoded) && changed.hash != decoded.hash)
+        changed = decoded
+        changed.data.append(0x42)  // in place
+        #expect(changed.hash == Keccak256.hash(changed.encoded) && changed.hash != decoded.hash)
+        changed = decoded
+        changed.signature = Signature(r: U256(1), s: U256(2), yParity: 1)
+        #expect(changed.hash == Keccak256.hash(changed.encoded) && changed.hash != decoded.hash)
+        changed = decoded
+        changed.accessList.append(AccessListEntry(address: Self.recipient, storageKeys: []))
+        #expect(changed.hash == Keccak256.hash(changed.encoded))
+        changed.chainId = 5
+        changed.gasLimit = 1
+        changed.value = U256(3)
+        changed.to = nil
+        changed.maxFeePerGas = U256(9)
+        changed.maxPriorityFeePerGas = U256(8)
+        #expect(changed.hash == Keccak256.hash(changed.encoded))
+        #expect(changed.withHash().hash == changed.hash && changed.withHash() == changed)
+    }
+
     @Test("The blob network form carries its sidecar, and the hash ignores it")
     func blobNetworkForm() throws {
         var transaction = Self.sample(.blob)
