@@ -77,11 +77,11 @@ public final class Auction: @unchecked Sendable {
         let waiting = book.active().filter { $0.targetBlock == target }
         guard !waiting.isEmpty else { return lines }
         auctioned = target
-        if let line = try await auction(target: target, records: waiting) { lines.append(line) }
+        if let line = try await auction(target: target, records: waiting, handoff: handoff) { lines.append(line) }
         return lines
     }
 
-    func auction(target: UInt64, records: [BundleRecord]) async throws -> String? {
+    func auction(target: UInt64, records: [BundleRecord], handoff: SignedHandoff) async throws -> String? {
         // The lateness cutoff (§2 step 3): no proving when it cannot finish before slotStart(N) − relaySlack.
         let slotStart = try await l1Timestamp(target - 1) + slotTime
         if Date().timeIntervalSince1970 + proofBudget > slotStart - relaySlack {
@@ -103,7 +103,7 @@ public final class Auction: @unchecked Sendable {
         }
         let started = DispatchTime.now().uptimeNanoseconds
         func milliseconds() -> Int { Int((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000) }
-        let drafts = try await simulation.simulateAll(parsed.map(\.bundle), target: target, draft: true)
+        let drafts = try await simulation.simulateAll(parsed.map(\.bundle), target: target, draft: true, on: handoff)
         let draftsDone = milliseconds()
         var fullSimulations = 0
         var candidates: [(record: BundleRecord, bundle: CrossLayerBundle, value: U256, deposits: Int,
@@ -163,7 +163,7 @@ public final class Auction: @unchecked Sendable {
         var best: JointSimulation?
         while !merged.isEmpty {
             let whole = Self.concatenate(merged.map(\.bundle), target: target)
-            let result = try await simulation.simulate(whole)
+            let result = try await simulation.simulate(whole, on: handoff)
             fullSimulations += 1
             guard let failure = result.failure else {
                 best = result

@@ -171,6 +171,8 @@ public final class BundleBook: Sendable {
         var replacements: [String: Hash] = [:]
         /// How many active bundles each searcher has ("" for unsigned ones).
         var active: [String: Int] = [:]
+        /// The bundles active or submitted: the book keeps every record, and each auction step asks for these.
+        var openHashes: Set<Hash> = []
         /// Active bundles as parsed at intake (their senders recovered), so that an auction does not parse a
         /// thousand bundles again; not kept across restarts (the auction parses what is missing here).
         var parsed: [Hash: CrossLayerBundle] = [:]
@@ -182,6 +184,11 @@ public final class BundleBook: Sendable {
             if let old = records[hash], old.status.isActive { active[Self.owner(old), default: 0] -= 1 }
             records[hash] = record
             if let record, record.status.isActive { active[Self.owner(record), default: 0] += 1 } else { parsed[hash] = nil }
+            if let record, record.status.isActive || record.status == .submitted {
+                openHashes.insert(hash)
+            } else {
+                openHashes.remove(hash)
+            }
         }
     }
 
@@ -391,7 +398,9 @@ public final class BundleBook: Sendable {
     }
 
     public func active() -> [BundleRecord] {
-        state.withLock { $0.records.values.filter { $0.status.isActive }.sorted { $0.receivedAt < $1.receivedAt } }
+        state.withLock { state in
+            state.openHashes.compactMap { state.records[$0] }.filter { $0.status.isActive }.sorted { $0.receivedAt < $1.receivedAt }
+        }
     }
 
     /// How many bundles the book holds in each status.
@@ -406,6 +415,9 @@ public final class BundleBook: Sendable {
 
     /// The bundles in `status`.
     public func records(status: BundleStatus) -> [BundleRecord] {
-        state.withLock { $0.records.values.filter { $0.status == status } }
+        state.withLock { state in
+            status.isActive || status == .submitted ? state.openHashes.compactMap { state.records[$0] }.filter { $0.status == status }
+                : state.records.values.filter { $0.status == status }
+        }
     }
 }

@@ -64,10 +64,10 @@ public final class BundleSimulation: Sendable {
         return answer.isNull ? nil : try SignedHandoff(json: answer)
     }
 
-    /// Simulates `bundle` on the current handoff (`JointSimulator`).
+    /// Simulates `bundle` on the current handoff (`JointSimulator`), or on `handoff` when the caller has just read it.
     /// - Throws: `RPCError` when there is no handoff for the bundle's target block, or a chain cannot be forked.
-    public func simulate(_ bundle: CrossLayerBundle, draft: Bool = false) async throws -> JointSimulation {
-        try await simulateAll([bundle], target: bundle.blockNumber, draft: draft)[0]
+    public func simulate(_ bundle: CrossLayerBundle, draft: Bool = false, on handoff: SignedHandoff? = nil) async throws -> JointSimulation {
+        try await simulateAll([bundle], target: bundle.blockNumber, draft: draft, on: handoff)[0]
     }
 
     /// How many of `reads` (drafts' L2 reads, in merge order) fit one based block's EXECUTE proof within `budget`
@@ -86,11 +86,14 @@ public final class BundleSimulation: Sendable {
     /// beyond the cores this changes little (even before those rounds, 8 and 2 workers measured the same on 2 cores).
     static let draftThreads = max(8, 2 * ProcessInfo.processInfo.activeProcessorCount)
 
-    /// Simulates each of `bundles` alone on the current handoff, which must be for L1 block `target`: one handoff
-    /// check and one trip to the simulation thread for all of them.
+    /// Simulates each of `bundles` alone on the current handoff (or `handoff`, when the caller has just read it), which
+    /// must be for L1 block `target`: one handoff check and one trip to the simulation thread for all of them.
     /// - Throws: `RPCError` when there is no handoff for `target`, or a chain cannot be forked.
-    public func simulateAll(_ bundles: [CrossLayerBundle], target: UInt64, draft: Bool) async throws -> [JointSimulation] {
-        guard let handoff = try await currentHandoff() else {
+    public func simulateAll(_ bundles: [CrossLayerBundle], target: UInt64, draft: Bool,
+                            on known: SignedHandoff? = nil) async throws -> [JointSimulation] {
+        var current = known
+        if current == nil { current = try await currentHandoff() }
+        guard let handoff = current else {
             throw RPCError.server("the L2 has not handed off a slot yet: nothing to simulate on")
         }
         guard handoff.handoff.l1TargetBlockNumber == target else {
@@ -100,16 +103,16 @@ public final class BundleSimulation: Sendable {
         let (settings, l1ChainId, l1) = (self.settings, self.l1ChainId, self.l1)
         return try await host.run { slot in
             if slot.simulator?.handoff != handoff {
-                // The Rollup's policy says whether an execute proof counts (verifier slot 1 configured).
-                let answer = try l1.call("eth_call", [.object(["to": .string(settings.rollup.hexString),
-                                                              "data": .data(ABIValue.call("verifiers(uint256)", [.uint(UInt64(1))]))]),
-                                                     "latest"])
-                let execute = (answer.dataValue ?? []).contains { $0 != 0 }
-                // An external proof counts only where the Rollup has slot 2 configured.
-                let external = try l1.call("eth_call", [.object(["to": .string(settings.rollup.hexString),
-                                                                "data": .data(ABIValue.call("verifiers(uint256)", [.uint(UInt64(2))]))]),
-                                                       "latest"])
-                let externalConfigured = (external.dataValue ?? []).contains { $0 != 0 }
+                // The Rollup's policy says whether an execute proof counts (verifier slot 1 configured) and whether an
+                // external proof does (slot 2): one round trip for both.
+                let verifiers = try l1.batch([1, 2].map { slot in
+                    JSONRPCRequest("eth_call", [.object(["to": .string(settings.rollup.hexString),
+                                                        "data": .data(ABIValue.call("verifiers(uint256)", [.uint(UInt64(slot))]))]),
+                                               "latest"])
+                }).map { try $0.get() }
+                guard verifiers.count == 2 else { throw RPCError.server("the L1 answered \(verifiers.count) of 2 calls") }
+                let execute = (verifiers[0].dataValue ?? []).contains { $0 != 0 }
+                let externalConfigured = (verifiers[1].dataValue ?? []).contains { $0 != 0 }
                 do {
                     slot.simulator = try JointSimulator(handoff: handoff, l1Url: settings.l1Url, l1ChainId: l1ChainId,
                                                         l2Url: settings.l2Url, rollup: settings.rollup,

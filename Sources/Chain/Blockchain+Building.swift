@@ -37,7 +37,33 @@ extension WorldState {
                 storageTries[address] = try? SecureTrie(root: proof.storageHash, proofNodes: proof.storageProof)
             }
         }
-        guard Self.isResolved(accountTrie, key: address.bytes) else {
+        return try ProofTries(accountTrie: accountTrie, storageTries: storageTries).proof(address: address, slots: slots)
+    }
+
+    /// The tries of the head state (nil) or of block `number`'s post-state, taken on the chain's thread so that
+    /// proofs can be made from them on any other (`lockstep_getProofs` makes hundreds at once); nil for a forked
+    /// state, whose tries may need the upstream's proofs first (`proof(address:slots:atBlock:)` does that).
+    /// - Throws: `InvalidBlock` (`.stateUnavailable`) when the block's state is no longer kept.
+    public func proofTries(atBlock number: UInt64? = nil) throws(InvalidBlock) -> ProofTries? {
+        guard fork == nil else { return nil }
+        guard let number else { return ProofTries(accountTrie: accountTrie, storageTries: storageTries) }
+        guard let snapshot = history[number] else {
+            throw InvalidBlock(.stateUnavailable, "the state of block \(number) is no longer kept")
+        }
+        return ProofTries(accountTrie: snapshot.accountTrie, storageTries: snapshot.storageTries)
+    }
+}
+
+/// A state's tries (copies: they never change), from which account and storage proofs are made on any thread.
+public struct ProofTries: @unchecked Sendable {
+    let accountTrie: SecureTrie
+    let storageTries: [Address: SecureTrie]
+
+    /// `WorldState.proof(address:slots:atBlock:)` on these tries.
+    public func proof(address: Address, slots: [U256]) throws(InvalidBlock)
+        -> (account: AccountRecord?, accountProof: [[UInt8]], storage: [(slot: U256, value: U256, proof: [[UInt8]])])
+    {
+        guard WorldState.isResolved(accountTrie, key: address.bytes) else {
             throw InvalidBlock(.stateUnavailable, "the upstream's proof does not reach account \(address)")
         }
         let accountProof = accountTrie.proof(key: address.bytes)
@@ -46,7 +72,7 @@ extension WorldState {
         var storage: [(slot: U256, value: U256, proof: [[UInt8]])] = []
         for slot in slots {
             let key = slot.bigEndianBytes
-            guard Self.isResolved(storageTrie, key: key) else {
+            guard WorldState.isResolved(storageTrie, key: key) else {
                 throw InvalidBlock(.stateUnavailable, "the upstream's proof does not reach slot \(slot.hexString) of \(address)")
             }
             let value = (try? storageTrie.getThrowing(key: key))?.flatMap { StateRoot.storageValue(rlp: $0) } ?? .zero

@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import Primitives
 import Synchronization
 
@@ -63,7 +66,7 @@ public final class Code: @unchecked Sendable {
     /// without the code still runs empty code.
     public static func prepared(hash: Hash, bytes: [UInt8]?) -> Code {
         guard let bytes else { return Code(bytes: [], hash: hash) }
-        if let code = shared.withLock({ $0[hash] }), code.bytes == bytes { return code }
+        if let code = shared.withLock({ $0[hash] }), Self.equal(code.bytes, bytes) { return code }
         let code = Code(bytes: bytes, hash: hash)
         if Keccak256.hash(bytes) == hash {
             shared.withLock { cache in
@@ -72,6 +75,14 @@ public final class Code: @unchecked Sendable {
             }
         }
         return code
+    }
+
+    /// Byte-for-byte equality with memcmp (`Array.==` compares element by element once the storage differs, and
+    /// each fork's copy of a contract's code is its own storage).
+    static func equal(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+        lhs.count == rhs.count && lhs.withUnsafeBytes { left in
+            rhs.withUnsafeBytes { right in left.isEmpty || memcmp(left.baseAddress!, right.baseAddress!, left.count) == 0 }
+        }
     }
 
     /// The number of bytes of code.

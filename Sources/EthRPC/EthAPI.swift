@@ -176,40 +176,55 @@ public enum EthAPI {
             let tag = try BlockTag.parse(call.params[1])
             let asked = requests
             return try await backend.answer(call, at: tag) {
-                try await backend.chain { node in
-                    let view = try node.view(tag)
-                    var table: [ByteKey: Int] = [:]
-                    var nodes: [JSONValue] = []
-                    func indices(_ path: [[UInt8]]) -> JSONValue {
-                        .array(path.map { trieNode in
-                            if let index = table[ByteKey(trieNode)] { return .number(JSONNumber(index)) }
-                            table[ByteKey(trieNode)] = nodes.count
-                            nodes.append(.data(trieNode))
-                            return .number(JSONNumber(nodes.count - 1))
-                        })
+                // The tries are taken on the chain's thread and the proofs made here, so that calls made at once
+                // (a client's chunks) make theirs on every core; a forked chain makes them on its thread, since its
+                // tries may need the upstream first.
+                let tries = try await backend.chain { node in try node.chain.state.proofTries(atBlock: try node.view(tag)?.block.number) }
+                if let tries { return try sharedProofs(asked) { address, slots throws(InvalidBlock) in try tries.proof(address: address, slots: slots) } }
+                return try await backend.chain { node in
+                    let number = try node.view(tag)?.block.number
+                    return try sharedProofs(asked) { address, slots throws(InvalidBlock) in
+                        try node.chain.state.proof(address: address, slots: slots, atBlock: number)
                     }
-                    var proofs: [JSONValue] = []
-                    proofs.reserveCapacity(asked.count)
-                    for request in asked {
-                        let proof = try node.chain.state.proof(address: request.address, slots: request.slots,
-                                                               atBlock: view?.block.number)
-                        let record = proof.account
-                        proofs.append(.object([
-                            "address": .string(request.address.hexString),
-                            "balance": .quantity(record?.balance ?? .zero), "nonce": .quantity(record?.nonce ?? 0),
-                            "codeHash": .string((record?.codeHash ?? AccountRecord.emptyCodeHash).hexString),
-                            "storageHash": .string((record?.storageRoot ?? MerklePatriciaTrie.emptyRootHash).hexString),
-                            "accountProof": indices(proof.accountProof),
-                            "storageProof": .array(proof.storage.map { entry in
-                                .object(["key": .string(Hash(word: entry.slot).hexString), "value": .quantity(entry.value),
-                                         "proof": indices(entry.proof)])
-                            }),
-                        ]))
-                    }
-                    return .object(["nodes": .array(nodes), "proofs": .array(proofs)])
                 }
             }
         }
+    }
+
+    /// The answer of `lockstep_getProofs` for `requests`, each proof made by `proof`: every node once in `nodes`,
+    /// the proofs as indices into it.
+    static func sharedProofs(_ requests: [(address: Address, slots: [U256])],
+                             proof: (Address, [U256]) throws(InvalidBlock) -> (account: AccountRecord?, accountProof: [[UInt8]],
+                                                                               storage: [(slot: U256, value: U256, proof: [[UInt8]])]))
+        throws(InvalidBlock) -> JSONValue {
+        var table: [ByteKey: Int] = [:]
+        var nodes: [JSONValue] = []
+        func indices(_ path: [[UInt8]]) -> JSONValue {
+            .array(path.map { trieNode in
+                if let index = table[ByteKey(trieNode)] { return .number(JSONNumber(index)) }
+                table[ByteKey(trieNode)] = nodes.count
+                nodes.append(.data(trieNode))
+                return .number(JSONNumber(nodes.count - 1))
+            })
+        }
+        var proofs: [JSONValue] = []
+        proofs.reserveCapacity(requests.count)
+        for request in requests {
+            let made = try proof(request.address, request.slots)
+            let record = made.account
+            proofs.append(.object([
+                "address": .string(request.address.hexString),
+                "balance": .quantity(record?.balance ?? .zero), "nonce": .quantity(record?.nonce ?? 0),
+                "codeHash": .string((record?.codeHash ?? AccountRecord.emptyCodeHash).hexString),
+                "storageHash": .string((record?.storageRoot ?? MerklePatriciaTrie.emptyRootHash).hexString),
+                "accountProof": indices(made.accountProof),
+                "storageProof": .array(made.storage.map { entry in
+                    .object(["key": .string(Hash(word: entry.slot).hexString), "value": .quantity(entry.value),
+                             "proof": indices(entry.proof)])
+                }),
+            ]))
+        }
+        return .object(["nodes": .array(nodes), "proofs": .array(proofs)])
     }
 
     static func registerCalls<Backend: EthBackend>(_ backend: Backend, _ methods: inout RPCMethods) {

@@ -180,7 +180,7 @@ public struct JSONRPCUpstream: UpstreamStateProvider {
         return try Self.proof(answer, address)
     }
 
-    /// Many proofs (same order as `requests`): with `lockstep_getProofs` where the upstream serves it (up to 500
+    /// Many proofs (same order as `requests`): with `lockstep_getProofs` where the upstream serves it (up to 250
     /// accounts a call, each trie node sent once), otherwise `eth_getProof` in batches of 50; several in flight.
     public func proofs(_ requests: [(address: Address, slots: [U256])]) throws -> [UpstreamProof] {
         if features.sharedProofs.load(ordering: .relaxed) {
@@ -201,7 +201,8 @@ public struct JSONRPCUpstream: UpstreamStateProvider {
         return try zip(requests, results).map { request, result in try Self.proof(try result.get(), request.address) }
     }
 
-    /// `requests` with `lockstep_getProofs`, in calls of at most 500 accounts and 5,000 storage keys.
+    /// `requests` with `lockstep_getProofs`, in calls of at most 250 accounts and 5,000 storage keys (several at once:
+    /// a Lockstep node makes each call's proofs on its own thread).
     func sharedProofs(_ requests: [(address: Address, slots: [U256])]) throws -> [UpstreamProof] {
         var chunks: [Range<Int>] = []
         var (start, keys) = (0, 0)
