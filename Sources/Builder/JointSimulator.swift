@@ -143,19 +143,7 @@ public final class JointSimulator {
                 provers: ProverClients? = nil, externalProver: ExternalProverClient? = nil) throws {
         let target = handoff.handoff.l1TargetBlockNumber
         guard target > 0 else { throw NodeError("the handoff targets L1 block 0") }
-        // Both chains at once (each is a few round trips on new connections).
-        // Each is written by one of the two iterations and read after both end.
-        nonisolated(unsafe) var l1Result: Result<UpstreamFork, any Error>?
-        nonisolated(unsafe) var l2Result: Result<(chain: Blockchain, fork: UpstreamFork), any Error>?
-        DispatchQueue.concurrentPerform(iterations: 2) { chain in
-            if chain == 0 {
-                l1Result = Result { try UpstreamFork.connect(url: l1Url, blockNumber: target - 1) }
-            } else {
-                l2Result = Result { try L2Fork.open(url: l2Url, blockNumber: handoff.handoff.l2BlockNumber,
-                                                    l2ChainId: handoff.handoff.l2ChainId) }
-            }
-        }
-        let l1Fork = try l1Result!.get()
+        let l1Fork = try UpstreamFork.connect(url: l1Url, blockNumber: target - 1)
         guard l1Fork.header.hash == handoff.handoff.l1ParentHash else {
             throw NodeError("L1 block \(target - 1) is \(l1Fork.header.hash), not the handoff's parent \(handoff.handoff.l1ParentHash): the L1 moved on")
         }
@@ -165,7 +153,8 @@ public final class JointSimulator {
         }
         l1 = Blockchain(config: l1Config, forkedFrom: l1Fork.header, fork: l1Fork.base)
         l1Base = l1Fork.base
-        let (l2Chain, l2Fork) = try l2Result!.get()
+        let (l2Chain, l2Fork) = try L2Fork.open(url: l2Url, blockNumber: handoff.handoff.l2BlockNumber,
+                                                l2ChainId: handoff.handoff.l2ChainId)
         guard l2Fork.header.hash == handoff.handoff.l2BlockHash else {
             throw NodeError("L2 block \(handoff.handoff.l2BlockNumber) is \(l2Fork.header.hash), not the handoff's slot-end block")
         }
@@ -583,26 +572,11 @@ public final class JointSimulator {
                                groups: bundle.l2.isEmpty ? [] : [TransactionGroup(
                                    transactions: bundle.l2, senders: try Self.senders(of: bundle.l2, known: bundle.senders),
                                    revertible: bundle.revertingTxHashes, checked: true)])
-        // The witness (the fork's proofs of what the run read and wrote) and the sealed block (executed again as the
-        // sequencer will rebuild it) only read the forks: both at once.
-        // Each result is written by one of the two iterations and read after both end.
-        nonisolated(unsafe) var witnessResult: Result<ExecutionWitness, any Error>?
-        nonisolated(unsafe) var builtResult: Result<BuiltBlock, any Error>?
-        nonisolated(unsafe) let simulator = self
-        nonisolated(unsafe) let recorded = (recorder, changes.changes)
-        DispatchQueue.concurrentPerform(iterations: 2) { part in
-            if part == 0 {
-                witnessResult = Result { try simulator.remoteWitness(recorder: recorded.0, changes: recorded.1) }
-            } else {
-                builtResult = Result { () throws -> BuiltBlock in
-                    let (prefix, seal) = L2Production.recipe(on: simulator.l2, attributes: attributes, plan: plan)
-                    return try BlockBuilder().build(on: simulator.l2, pool: TransactionPool(chainId: simulator.l2.config.chainId),
-                                                    attributes: attributes, prefix: prefix, seal: seal)
-                }
-            }
-        }
-        let witness = try witnessResult!.get()
-        let built = try builtResult!.get()
+        let witness = try remoteWitness(recorder: recorder, changes: changes.changes)
+        // Sealed: executed again as the sequencer will rebuild it (the group is the one just run, so without a trial).
+        let (prefix, seal) = L2Production.recipe(on: l2, attributes: attributes, plan: plan)
+        let built = try BlockBuilder().build(on: l2, pool: TransactionPool(chainId: l2.config.chainId),
+                                             attributes: attributes, prefix: prefix, seal: seal)
         // Before proving: an EXECUTE proof over MAX_PROOF_DATA would make the Rollup revert.
         if executeProof {
             let size = ExecuteCall.executeProof(parent: head, witness: witness).count
