@@ -30,34 +30,60 @@ public enum Hex {
     ///   - requirePrefix: when `false`, a missing `0x` is accepted (for fixtures and user input that omit it).
     /// - Throws: `HexError` naming the first problem: missing prefix, odd length or the offending character.
     public static func decode(_ string: String, requirePrefix: Bool = true) throws(HexError) -> [UInt8] {
-        var utf8 = Array(string.utf8)
+        // The string's own UTF-8 buffer, read in place (a JSON-RPC answer of trie nodes is hundreds of kilobytes of
+        // hex: copying each string into an array first, then decoding it digit by digit, showed in profiles).
+        var text = string
+        let decoded: Result<[UInt8], HexError> = text.withUTF8 { utf8 in decode(utf8: utf8, requirePrefix: requirePrefix) }
+        switch decoded {
+        case .success(let bytes): return bytes
+        case .failure(let error):
+            // The message names the string, which only the failure needs.
+            throw HexError(code: error.code, message: error.message.split(separator: "\u{0}", omittingEmptySubsequences: false)
+                .joined(separator: Self.excerpt(string)))
+        }
+    }
+
+    /// `decode` on UTF-8 bytes; the messages hold a NUL where the string's excerpt goes.
+    static func decode(utf8: UnsafeBufferPointer<UInt8>, requirePrefix: Bool) -> Result<[UInt8], HexError> {
         var start = 0
         if utf8.count >= 2 && utf8[0] == UInt8(ascii: "0") && (utf8[1] == UInt8(ascii: "x") || utf8[1] == UInt8(ascii: "X")) {
             start = 2
         } else if requirePrefix {
-            throw HexError(code: .missingPrefix, message: "hex string \(Self.excerpt(string)) does not start with 0x")
+            return .failure(HexError(code: .missingPrefix, message: "hex string \u{0} does not start with 0x"))
         }
         let digits = utf8.count - start
         if digits % 2 != 0 {
-            throw HexError(code: .oddLength, message: "hex string \(Self.excerpt(string)) has an odd number of digits (\(digits))")
+            return .failure(HexError(code: .oddLength, message: "hex string \u{0} has an odd number of digits (\(digits))"))
         }
-        var out = [UInt8](repeating: 0, count: digits / 2)
-        var i = start
-        var o = 0
-        while i < utf8.count {
-            guard let hi = nibble(utf8[i]), let lo = nibble(utf8[i + 1]) else {
-                let bad = nibble(utf8[i]) == nil ? i : i + 1
-                let character = Character(Unicode.Scalar(utf8[bad]))
-                throw HexError(code: .invalidCharacter,
-                               message: "hex string \(Self.excerpt(string)) has an invalid character '\(character)' at position \(bad)")
+        var bad = -1
+        let out = nibbles.withUnsafeBufferPointer { table in
+            [UInt8](unsafeUninitializedCapacity: digits / 2) { buffer, initialized in
+            var i = start
+            var o = 0
+            while i < utf8.count {
+                let hi = table[Int(utf8[i])]
+                let lo = table[Int(utf8[i + 1])]
+                if hi | lo > 0x0f {
+                    bad = hi > 0x0f ? i : i + 1
+                    break
+                }
+                buffer[o] = hi << 4 | lo
+                i += 2
+                o += 1
             }
-            out[o] = hi << 4 | lo
-            i += 2
-            o += 1
+            initialized = o
+            }
         }
-        utf8.removeAll()
-        return out
+        guard bad < 0 else {
+            let character = Character(Unicode.Scalar(utf8[bad]))
+            return .failure(HexError(code: .invalidCharacter,
+                                     message: "hex string \u{0} has an invalid character '\(character)' at position \(bad)"))
+        }
+        return .success(out)
     }
+
+    /// Each byte's value as a hex digit, 0xff where it is not one.
+    static let nibbles: [UInt8] = (0...255).map { nibble(UInt8($0)) ?? 0xff }
 
     /// Decodes a hex string that must hold exactly `count` bytes.
     /// - Throws: `HexError` if the string is malformed or has the wrong length.

@@ -290,18 +290,24 @@ public final class ForkedState: StateBackend, StateBackendFailure, @unchecked Se
     /// is known: no code, or code already cached. A zero nonce and balance with no code is cached as absent, as
     /// `JSONRPCUpstream` reads it. Returns the addresses it could not cache (code not known), for `prefetch`.
     public func seed(accounts: [(address: Address, info: AccountInfo)]) -> [Address] {
-        caches.withLock { caches in
+        let (rest, seeded) = caches.withLock { caches in
             var rest: [Address] = []
+            var seeded: [(Address, AccountInfo?, [UInt8])] = []
             for (address, info) in accounts where caches.values[.account(address)] == nil {
-                guard caches.codes[info.codeHash] != nil else {
+                guard let code = caches.codes[info.codeHash] else {
                     rest.append(address)
                     continue
                 }
                 let absent = info.nonce == 0 && info.balance.isZero && info.codeHash == AccountInfo.emptyCodeHash
                 caches.values[.account(address)] = .account(absent ? nil : info, info.codeHash)
+                seeded.append((address, absent ? nil : info, code))
             }
-            return rest
+            return (rest, seeded)
         }
+        if let diskCache {
+            for (address, info, code) in seeded { diskCache.recordAccount(address, info: info, code: code) }
+        }
+        return rest
     }
 
     /// Fetches many slots of one account in a single upstream round trip (what a builder does with access lists).

@@ -33,6 +33,16 @@ struct HexAddressTests {
         #expect(try Hex.decode(Hex.encode(bytes)) == bytes)
         #expect(try Hex.decode("abcd", requirePrefix: false) == [0xab, 0xcd])
         #expect(throws: HexError.self) { try Hex.decode("0x00", count: 2) }
+        // The messages name the string and the place.
+        #expect(throws: HexError(code: .invalidCharacter, message: "hex string \"0x12zz\" has an invalid character 'z' at position 4")) {
+            try Hex.decode("0x12zz")
+        }
+        #expect(throws: HexError(code: .oddLength, message: "hex string \"0x123\" has an odd number of digits (3)")) {
+            try Hex.decode("0x123")
+        }
+        #expect(throws: HexError(code: .missingPrefix, message: "hex string \"12\" does not start with 0x")) { try Hex.decode("12") }
+        #expect(throws: HexError.self) { try Hex.decode("0xé1é1") }
+        #expect(try Hex.decode("0X" + String(repeating: "aB", count: 300)) == [UInt8](repeating: 0xab, count: 300))
     }
 
     // EIP-55's own examples.

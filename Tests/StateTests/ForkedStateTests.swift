@@ -141,6 +141,29 @@ struct ForkedStateTests {
         #expect(forked.firstError == nil)
     }
 
+    @Test("Seeded accounts are served without a read where their code is known; the rest are left to fetch")
+    func seededAccounts() {
+        let upstream = CountingUpstream(state: Self.base())
+        let forked = ForkedState(provider: upstream)
+        let stranger = Address(word: U256(0x5151))
+        let codeHash = Keccak256.hash([0x60, 0x00, 0x54, 0x00])
+        let rest = forked.seed(accounts: [
+            (Self.alice, AccountInfo(nonce: 3, balance: U256(1_000), codeHash: AccountInfo.emptyCodeHash)),
+            (stranger, AccountInfo(nonce: 0, balance: .zero, codeHash: AccountInfo.emptyCodeHash)),
+            (Self.token, AccountInfo(nonce: 0, balance: .zero, codeHash: codeHash)),  // its code is not cached yet
+        ])
+        #expect(rest == [Self.token])
+        #expect(forked.account(Self.alice)?.nonce == 3)
+        #expect(forked.account(stranger) == nil, "zero nonce, balance and code: absent")
+        #expect(upstream.reads.withLock { $0 } == 0)
+        forked.prefetch(accounts: rest)
+        #expect(forked.account(Self.token)?.codeHash == codeHash && forked.code(hash: codeHash) == [0x60, 0x00, 0x54, 0x00])
+        #expect(upstream.reads.withLock { $0 } == 1)
+        // An account read already keeps its value.
+        #expect(forked.seed(accounts: [(Self.alice, AccountInfo(nonce: 9, balance: .zero, codeHash: AccountInfo.emptyCodeHash))]).isEmpty)
+        #expect(forked.account(Self.alice)?.nonce == 3)
+    }
+
     @Test("A failed remote read is recorded and surfaces as an error, never as a result")
     func failures() {
         let forked = ForkedState(provider: CountingUpstream(state: Self.base(), failing: true))
