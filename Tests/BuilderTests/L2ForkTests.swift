@@ -37,15 +37,20 @@ struct L2ForkTests {
                                         prefix: prefix, seal: seal).block
     }
 
-    @Test("A based block built on the fork of a slot-end block is the block the sequencer's chain builds")
-    func forkedBuildMatchesTheSequencer() async throws {
-        let genesis = L2Genesis.genesis(l2ChainId: Self.l2ChainId, timestamp: UInt64(Date().timeIntervalSince1970) - 100,
+    /// An L2 node in memory with the development accounts funded, sequenced by development account 9.
+    static func developmentL2() throws -> L2Node {
+        let genesis = L2Genesis.genesis(l2ChainId: l2ChainId, timestamp: UInt64(Date().timeIntervalSince1970) - 100,
                                         fundDevelopmentAccounts: true)
         let identity = SequencerIdentity(key: DevAccounts.privateKeys[9], domain: RollupDomain(
             l1ChainId: RollupProtocol.devnetL1ChainId, rollup: Address.contractAddress(sender: DevAccounts.addresses[0], nonce: 2)))
-        let l2 = try L2Node(devMode: true) {
+        return try L2Node(devMode: true) {
             try SequencerChain(genesis: genesis, anchor: (0, .zero), identity: identity, log: nil)
         }
+    }
+
+    @Test("A based block built on the fork of a slot-end block is the block the sequencer's chain builds")
+    func forkedBuildMatchesTheSequencer() async throws {
+        let l2 = try Self.developmentL2()
         defer { l2.stop() }
         for round in 0..<3 {
             let transaction = Self.transfer(from: 1, nonce: UInt64(round))
@@ -83,13 +88,7 @@ struct L2ForkTests {
 
     @Test("Forks read proofs with lockstep_getProofs, the same as eth_getProof, and fall back where a node lacks it")
     func sharedProofs() async throws {
-        let genesis = L2Genesis.genesis(l2ChainId: Self.l2ChainId, timestamp: UInt64(Date().timeIntervalSince1970) - 100,
-                                        fundDevelopmentAccounts: true)
-        let identity = SequencerIdentity(key: DevAccounts.privateKeys[9], domain: RollupDomain(
-            l1ChainId: RollupProtocol.devnetL1ChainId, rollup: Address.contractAddress(sender: DevAccounts.addresses[0], nonce: 2)))
-        let l2 = try L2Node(devMode: true) {
-            try SequencerChain(genesis: genesis, anchor: (0, .zero), identity: identity, log: nil)
-        }
+        let l2 = try Self.developmentL2()
         defer { l2.stop() }
         let withdrawal = Self.transfer(from: 2, nonce: 0, to: RollupProtocol.messengerAddress, value: U256(1_000),
                                        gas: 300_000, data: ABIValue.call("sendToL1(address,bytes)",
