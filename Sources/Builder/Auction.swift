@@ -58,19 +58,24 @@ public final class Auction: @unchecked Sendable {
 
     var book: BundleBook { service.book }
 
-    /// One round: settles what was sent once its block exists, then auctions a new handoff. Returns lines to log.
+    /// One round: settles what was sent once its block exists, then auctions a new handoff, or, while the next
+    /// L1 block's handoff has not come, drafts its bundles early (`prepare`). Returns lines to log.
     public func step() async throws -> [String] {
         var lines = try await checkLanded()
-        guard let handoff = try await simulation.currentHandoff() else { return lines }
-        let target = handoff.handoff.l1TargetBlockNumber
-        if target == auctioned {
+        let current = try await simulation.currentHandoff()
+        if let current, current.handoff.l1TargetBlockNumber == auctioned {
             // The auction of this handoff has run: a bundle for its block that came after it cannot make it.
-            let late = book.active().filter { $0.targetBlock == target && $0.status == .received }
+            let late = book.active().filter { $0.targetBlock == auctioned && $0.status == .received }
             try await book.update(late.map {
                 .init(hash: $0.hash, status: .notLanded,
-                      reason: "arrived after the auction for L1 block \(target) (one auction per handoff)")
+                      reason: "arrived after the auction for L1 block \(auctioned) (one auction per handoff)")
             })
         }
+        if let head = service.l1Head, head + 1 > auctioned, current?.handoff.l1TargetBlockNumber != head + 1 {
+            return lines + (try await prepare())
+        }
+        guard let handoff = current else { return lines }
+        let target = handoff.handoff.l1TargetBlockNumber
         guard target > auctioned, let head = service.l1Head, target == head + 1 else { return lines }
         // The auction runs once per handoff, at the first round that has bundles for it: a bundle sent just after
         // the handoff still makes it while the cutoff allows.
@@ -79,6 +84,44 @@ public final class Auction: @unchecked Sendable {
         auctioned = target
         if let line = try await auction(target: target, records: waiting, handoff: handoff) { lines.append(line) }
         return lines
+    }
+
+    /// Before the handoff of the next L1 block `N` (the L1 head is `N − 1`): drafts the bundles waiting for `N` that
+    /// are not drafted yet, on the L1 head and the L2's latest block (`BundleSimulation.draftEarly`), so that the
+    /// auction at the handoff re-drafts only those the L2 blocks in between changed. Nothing is written to the book:
+    /// a bundle's status is decided at the handoff. Returns lines to log.
+    public func prepare() async throws -> [String] {
+        guard let head = service.l1Head, head + 1 > auctioned else { return [] }
+        let target = head + 1
+        let waiting = book.active().filter { $0.targetBlock == target && $0.status == .received }
+        guard !waiting.isEmpty else { return [] }
+        let parsed = try await parse(waiting)
+        let started = DispatchTime.now().uptimeNanoseconds
+        let (drafted, block) = try await simulation.draftEarly(parsed.map { ($0.record.hash, $0.bundle) }, target: target,
+                                                               l2ChainId: service.l2ChainId)
+        guard drafted > 0 else { return [] }
+        lastPrepared = (target, drafted, Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6)
+        return ["L1 block \(target): drafted \(drafted) bundle(s) early, on L2 block \(block), in " +
+                "\(Int(lastPrepared!.milliseconds)) ms"]
+    }
+
+    /// The last early drafting: its L1 block, the bundles drafted and how long it took.
+    public private(set) var lastPrepared: (target: UInt64, drafted: Int, milliseconds: Double)?
+
+    /// `records` with their bundles (parsed at intake, or again from the stored request); one that no longer parses
+    /// is rejected.
+    func parse(_ records: [BundleRecord]) async throws -> [(record: BundleRecord, bundle: CrossLayerBundle)] {
+        var parsed: [(record: BundleRecord, bundle: CrossLayerBundle)] = []
+        for record in records {
+            do {
+                parsed.append((record, try book.parsedBundle(record.hash)
+                    ?? CrossLayerBundle.parse(record.params.objectValue ?? [:], l1ChainId: service.l1ChainId,
+                                              l2ChainId: service.l2ChainId)))
+            } catch {
+                try await book.update(record.hash, status: .rejected, reason: "no longer parses: \(error)")
+            }
+        }
+        return parsed
     }
 
     func auction(target: UInt64, records: [BundleRecord], handoff: SignedHandoff) async throws -> String? {
@@ -90,20 +133,13 @@ public final class Auction: @unchecked Sendable {
             }
             return "L1 block \(target): the handoff came too late to prove \(records.count) bundle(s)"
         }
-        // Each alone, as drafts (l1Before and the based block's transactions: no proofs yet), in one trip.
-        var parsed: [(record: BundleRecord, bundle: CrossLayerBundle)] = []
-        for record in records {
-            do {
-                parsed.append((record, try book.parsedBundle(record.hash)
-                    ?? CrossLayerBundle.parse(record.params.objectValue ?? [:], l1ChainId: service.l1ChainId,
-                                              l2ChainId: service.l2ChainId)))
-            } catch {
-                try await book.update(record.hash, status: .rejected, reason: "no longer parses: \(error)")
-            }
-        }
+        // Each alone, as drafts (l1Before and the based block's transactions: no proofs yet), in one trip; those
+        // drafted early that still hold are not drafted again.
+        let parsed = try await parse(records)
         let started = DispatchTime.now().uptimeNanoseconds
         func milliseconds() -> Int { Int((DispatchTime.now().uptimeNanoseconds - started) / 1_000_000) }
-        let drafts = try await simulation.simulateAll(parsed.map(\.bundle), target: target, draft: true, on: handoff)
+        let (drafts, early) = try await simulation.auctionDrafts(parsed.map { ($0.record.hash, $0.bundle) }, target: target,
+                                                                 on: handoff)
         let draftsDone = milliseconds()
         var fullSimulations = 0
         var candidates: [(record: BundleRecord, bundle: CrossLayerBundle, value: U256, deposits: Int,
@@ -163,7 +199,7 @@ public final class Auction: @unchecked Sendable {
         var best: JointSimulation?
         while !merged.isEmpty {
             let whole = Self.concatenate(merged.map(\.bundle), target: target)
-            let result = try await simulation.simulate(whole, on: handoff)
+            let result = try await simulation.simulate(whole, on: handoff, proofsAhead: fullSimulations == 0 ? Array(reads.prefix(merged.count)) : [])
             fullSimulations += 1
             guard let failure = result.failure else {
                 best = result
@@ -270,7 +306,7 @@ public final class Auction: @unchecked Sendable {
         StageMetrics.shared.observe("builder:auction", seconds: Double(sentAt - started) / 1e9)
         StageMetrics.shared.observe("builder:drafts", seconds: Double(draftsDone) / 1_000)
         return "L1 block \(target): sent \(merged.count) bundle(s) of \(records.count) in \((sentAt - started) / 1_000_000) ms (drafts " +
-            "\(draftsDone) ms, \(fullSimulations) full simulation(s)), value \(best.value) wei, " +
+            "\(draftsDone) ms, \(early) of them early, \(fullSimulations) full simulation(s)), value \(best.value) wei, " +
             "based block \(best.basedBlock?.number ?? 0), to \(clients.count - failures.count) endpoint(s)\(refusals)"
     }
 

@@ -76,6 +76,9 @@ public struct JointSimulation: Sendable {
     /// What a draft's based block read of the L2 state (accounts, slots, code): what its witness will prove, for the
     /// auction's estimate of a merged block's EXECUTE proof.
     public var l2Reads = WitnessReads()
+    /// Whether a draft's based block read its block's environment (NUMBER, TIMESTAMP, BASEFEE, BLOCKHASH, …): then
+    /// its result may differ on another L2 block with the same state, and an early draft is not reused.
+    public var readsBlockEnvironment = false
 
     /// The L2 state a based block reads.
     public struct WitnessReads: Sendable {
@@ -137,22 +140,34 @@ public final class JointSimulator {
     public let l1Timestamp: UInt64
 
     /// Forks both chains for `handoff`.
+    /// - Parameter earlier: a simulator of the same L1 block `N` on the same parent (early drafts before the handoff):
+    ///   its L1 fork is used instead of a new one, since nothing about L1 changed.
     /// - Throws: `NodeError` when either chain cannot be reached or its fork block does not match the handoff.
     public init(handoff: SignedHandoff, l1Url: String, l1ChainId: UInt64, l2Url: String, rollup: Address,
                 builderKey: PrivateKey, attesters: [PrivateKey], executeProof: Bool, slotTime: UInt64,
-                provers: ProverClients? = nil, externalProver: ExternalProverClient? = nil) throws {
+                provers: ProverClients? = nil, externalProver: ExternalProverClient? = nil,
+                reusingL1 earlier: JointSimulator? = nil) throws {
         let target = handoff.handoff.l1TargetBlockNumber
         guard target > 0 else { throw NodeError("the handoff targets L1 block 0") }
-        let l1Fork = try UpstreamFork.connect(url: l1Url, blockNumber: target - 1)
-        guard l1Fork.header.hash == handoff.handoff.l1ParentHash else {
-            throw NodeError("L1 block \(target - 1) is \(l1Fork.header.hash), not the handoff's parent \(handoff.handoff.l1ParentHash): the L1 moved on")
+        if let earlier, earlier.handoff.handoff.l1TargetBlockNumber == target,
+           earlier.handoff.handoff.l1ParentHash == handoff.handoff.l1ParentHash, earlier.executeProof == executeProof {
+            l1 = earlier.l1
+            l1Base = earlier.l1Base
+            l1Timestamp = earlier.l1Timestamp
+            l1Start = earlier.l1Start
+        } else {
+            let l1Fork = try UpstreamFork.connect(url: l1Url, blockNumber: target - 1)
+            guard l1Fork.header.hash == handoff.handoff.l1ParentHash else {
+                throw NodeError("L1 block \(target - 1) is \(l1Fork.header.hash), not the handoff's parent \(handoff.handoff.l1ParentHash): the L1 moved on")
+            }
+            var l1Config = ChainConfig(chainId: l1ChainId, fork: .prague)
+            if executeProof {
+                l1Config.customPrecompiles = CustomPrecompiles(table: [RollupProtocol.executePrecompileAddress: ExecutePrecompile()])
+            }
+            l1 = Blockchain(config: l1Config, forkedFrom: l1Fork.header, fork: l1Fork.base)
+            l1Base = l1Fork.base
+            l1Timestamp = l1Fork.header.timestamp + slotTime
         }
-        var l1Config = ChainConfig(chainId: l1ChainId, fork: .prague)
-        if executeProof {
-            l1Config.customPrecompiles = CustomPrecompiles(table: [RollupProtocol.executePrecompileAddress: ExecutePrecompile()])
-        }
-        l1 = Blockchain(config: l1Config, forkedFrom: l1Fork.header, fork: l1Fork.base)
-        l1Base = l1Fork.base
         let (l2Chain, l2Fork) = try L2Fork.open(url: l2Url, blockNumber: handoff.handoff.l2BlockNumber,
                                                 l2ChainId: handoff.handoff.l2ChainId)
         guard l2Fork.header.hash == handoff.handoff.l2BlockHash else {
@@ -169,7 +184,36 @@ public final class JointSimulator {
         self.externalProver = externalProver
         self.executeProof = executeProof
         domain = RollupDomain(l1ChainId: l1ChainId, rollup: rollup)
-        l1Timestamp = l1Fork.header.timestamp + slotTime
+    }
+
+    /// Proofs being fetched while the simulation runs (`fetchProofsAhead`); the witness waits for them.
+    var proofsAhead: ProofsAhead?
+
+    /// A fetch of proofs on its own thread; `wait()` returns once it is over (at once after that).
+    final class ProofsAhead: @unchecked Sendable {
+        let done = DispatchSemaphore(value: 0)
+        func wait() {
+            done.wait()
+            done.signal()
+        }
+    }
+
+    /// Starts fetching, on its own thread, the L2 proofs at the slot-end block of `reads` (the drafts' reads of the
+    /// bundles about to be simulated together) and of the block's opening system calls: the merged block's witness
+    /// needs them, and the fetch (the L2 node's work) overlaps the simulation's L1 part and the based block's run.
+    public func fetchProofsAhead(_ reads: [JointSimulation.WitnessReads]) {
+        var requests: [Address: Set<U256>] = [builder: []]
+        if let start = try? draftCheckpoint() { requests.merge(start.reads.slots) { $0.union($1) } }
+        for read in reads { requests.merge(read.slots) { $0.union($1) } }
+        let ahead = ProofsAhead()
+        proofsAhead = ahead
+        let (base, list) = (l2Fork.base, requests.map { ($0.key, Array($0.value)) })
+        let thread = Thread {
+            _ = try? base.cachedProofs(list)  // a failure shows again, and is reported, when the witness asks
+            ahead.done.signal()
+        }
+        thread.stackSize = 1 << 20
+        thread.start()
     }
 
     /// The builder's address (derived from its key once: a derivation is a scalar multiplication on the curve, and
@@ -476,6 +520,11 @@ public final class JointSimulator {
         return start
     }
 
+    /// The base fee of every draft's based block (nil when the block cannot start).
+    func draftBaseFee() -> U256? {
+        (try? draftCheckpoint())?.header.base.baseFeePerGas
+    }
+
     static func reads(of recorder: RecordingBackend) -> JointSimulation.WitnessReads {
         var slots = recorder.slots
         for address in recorder.accounts where slots[address] == nil { slots[address] = [] }
@@ -501,6 +550,7 @@ public final class JointSimulator {
         let coinbaseAfter = execution.execution.state.balance(builder)
         simulation.l2Value = coinbaseAfter > coinbaseBefore ? coinbaseAfter &- coinbaseBefore : .zero
         simulation.l2Reads = Self.reads(of: recorder)
+        simulation.readsBlockEnvironment = execution.execution.state.readBlockEnvironment
     }
 
     /// How many of `reads` (drafts' reads, in the order their bundles would be merged) fit one based block's EXECUTE
@@ -605,6 +655,8 @@ public final class JointSimulator {
         var stateNodes: [[UInt8]] = []
         var storageNodes: [[UInt8]] = []
         let ordered = accounts.sorted(by: { $0.bytes.lexicographicallyPrecedes($1.bytes) })
+        // Proofs asked for ahead (`fetchProofsAhead`) arrive first: what they cover is not asked for twice.
+        proofsAhead?.wait()
         // The fork's proofs at the slot-end block (cached there: the sealing of the block needs the same ones).
         for proof in try l2Fork.base.cachedProofs(ordered.map { ($0, Array(slots[$0] ?? [])) }) {
             stateNodes += proof.accountProof

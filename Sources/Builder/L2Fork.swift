@@ -1,3 +1,4 @@
+import EVM
 import Chain
 import Foundation
 import JSON
@@ -32,5 +33,35 @@ public enum L2Fork {
                         l1AnchorHash: try Hash(hex: json["l1AnchorHash"]?.stringValue ?? ""),
                         inboxHash: try Hash(hex: json["inboxHash"]?.stringValue ?? ""),
                         outboxRoot: try Hash(hex: json["outboxRoot"]?.stringValue ?? ""))
+    }
+}
+
+extension StateDiff {
+    /// Reads `lockstep_getStateDiff`'s answer (`Specs/l1-devnet-api.md`).
+    /// - Throws: `NodeError` when a field is missing or malformed.
+    public init(json: JSONValue) throws {
+        guard let accounts = json["accounts"]?.arrayValue else {
+            throw NodeError("the state diff has no accounts list: \(json.serializedString().prefix(80))")
+        }
+        var entries: [Entry] = []
+        entries.reserveCapacity(accounts.count)
+        for account in accounts {
+            guard let exists = account["exists"]?.boolValue, let changed = account["accountChanged"]?.boolValue,
+                  let cleared = account["storageCleared"]?.boolValue, let slots = account["storage"]?.objectValue else {
+                throw NodeError("a state diff entry lacks exists, accountChanged, storageCleared or storage")
+            }
+            var info: AccountInfo?
+            if exists {
+                info = AccountInfo(nonce: try account["nonce"]?.decodeUInt64Quantity() ?? 0,
+                                   balance: try account["balance"]?.decodeQuantity() ?? .zero,
+                                   codeHash: try Hash(hex: account["codeHash"]?.stringValue ?? ""))
+            }
+            var storage: [U256: U256] = [:]
+            for (slot, value) in slots { storage[try U256(hex: slot)] = try value.decodeQuantity() }
+            entries.append(Entry(address: try Address(hex: account["address"]?.stringValue ?? ""), info: info,
+                                 accountChanged: changed, storageCleared: cleared, storage: storage))
+        }
+        self.init(from: try Hash(hex: json["fromBlockHash"]?.stringValue ?? ""),
+                  to: try Hash(hex: json["toBlockHash"]?.stringValue ?? ""), entries: entries)
     }
 }

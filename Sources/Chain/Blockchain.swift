@@ -37,6 +37,9 @@ public final class Blockchain {
     public let firstNumber: UInt64
     var numbersByHash: [Hash: UInt64] = [:]
     var transactionLocations: [Hash: TransactionLocation] = [:]
+    /// The state changes of the recent blocks this chain executed, by block hash, with each block's number and
+    /// parent (`stateDiff(from:to:)`); the last `WorldState.historyDepth` blocks are kept.
+    var recentChanges: [Hash: (number: UInt64, parent: Hash, changes: [AccountChange])] = [:]
 
     /// A chain from a genesis header and its allocation.
     /// - Throws: `InvalidBlock` with `.stateRoot` when the allocation's root is not the header's.
@@ -95,6 +98,7 @@ public final class Blockchain {
         let accepted = ChainBlock(block: block, hash: block.header.hash, receipts: result.receipts,
                                   outcomes: result.outcomes, requests: result.requests)
         self.append(accepted)
+        self.rememberChanges(result.pendingState.changes, of: accepted)
         return accepted
     }
 

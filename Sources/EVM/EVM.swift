@@ -348,6 +348,7 @@ public final class EVM {
                 if gas < 0 { halt = .outOfGas; break loop }
                 stack[sp - 1] = state.isEmptyOrAbsent(target) ? .zero : state.codeHash(target).word
             case 0x40:  // BLOCKHASH
+                state.readBlockEnvironment = true
                 let number = stack[sp - 1]
                 if let n = number.uint64, n < block.number, n + 256 >= block.number {
                     stack[sp - 1] = state.backend.blockHash(number: n)?.word ?? .zero
@@ -357,18 +358,23 @@ public final class EVM {
             case 0x41:
                 stack[sp] = block.coinbase.word; sp += 1
             case 0x42:
+                state.readBlockEnvironment = true
                 stack[sp] = U256(block.timestamp); sp += 1
             case 0x43:
+                state.readBlockEnvironment = true
                 stack[sp] = U256(block.number); sp += 1
             case 0x44:
+                state.readBlockEnvironment = true
                 stack[sp] = block.prevRandao; sp += 1
             case 0x45:
+                state.readBlockEnvironment = true
                 stack[sp] = U256(block.gasLimit); sp += 1
             case 0x46:
                 stack[sp] = block.chainId; sp += 1
             case 0x47:
                 stack[sp] = state.balance(address); sp += 1
             case 0x48:
+                state.readBlockEnvironment = true
                 stack[sp] = block.baseFee; sp += 1
             case 0x49:  // BLOBHASH
                 if let index = stack[sp - 1].uint64, index < UInt64(transaction.blobHashes.count) {
@@ -377,6 +383,7 @@ public final class EVM {
                     stack[sp - 1] = .zero
                 }
             case 0x4a:
+                state.readBlockEnvironment = true
                 stack[sp] = block.blobBaseFee; sp += 1
             case 0x50:
                 sp -= 1

@@ -156,6 +156,9 @@ public final class JournaledState {
     /// The most recently loaded account (accounts are never removed from `accounts`, so it stays valid).
     var lastAddress = Address.zero
     var lastAccount: AccountState?
+    /// Set once code has read the block's environment (BLOCKHASH, TIMESTAMP, NUMBER, PREVRANDAO, GASLIMIT, BASEFEE,
+    /// BLOBBASEFEE): a result that may not hold in another block with the same state (a builder's early draft).
+    public var readBlockEnvironment = false
 
     /// RIPEMD-160's address: a touch of it survives a revert (the mainnet consensus quirk of block 2675119
     /// that EIP-161 clients reproduce).

@@ -19,10 +19,11 @@ public enum EthAPI {
         registerBlocks(backend, &methods)
         registerLogs(backend, &methods)
         registerProofs(backend, &methods)
+        registerStateDiff(backend, &methods)
         // Reads: a batch of nothing else runs at once (a forked chain's prefetch sends hundreds per batch).
         methods.allowConcurrentInBatch([
             "eth_chainId", "eth_blockNumber", "eth_getBalance", "eth_getTransactionCount", "eth_getCode",
-            "eth_getStorageAt", "eth_getProof", "lockstep_getProofs", "eth_call", "eth_getTransactionByHash", "eth_getTransactionReceipt",
+            "eth_getStorageAt", "eth_getProof", "lockstep_getProofs", "lockstep_getStateDiff", "eth_call", "eth_getTransactionByHash", "eth_getTransactionReceipt",
             "eth_getBlockByNumber", "eth_getBlockByHash",
         ])
     }
@@ -188,6 +189,48 @@ public enum EthAPI {
                     }
                 }
             }
+        }
+    }
+
+    /// Entries one `lockstep_getStateDiff` answer may hold (accounts plus storage slots): beyond, the reader is better
+    /// off forking anew.
+    public static let maxStateDiffEntries = 100_000
+
+    /// `lockstep_getStateDiff(fromBlockHash, toBlockHash)`: what changed in the state between two recent blocks, for a
+    /// reader that cached state at the first (a builder's fork carried from one L2 block to the slot-end block).
+    static func registerStateDiff<Backend: EthBackend>(_ backend: Backend, _ methods: inout RPCMethods) {
+        methods.register("lockstep_getStateDiff") { call in
+            try call.params.expectCount(2, 2)
+            let from = try RPCParams.hash(try call.params.required(0, "fromBlockHash"), "fromBlockHash")
+            let to = try RPCParams.hash(try call.params.required(1, "toBlockHash"), "toBlockHash")
+            let diff = try await backend.chain { node in node.chain.stateDiff(from: from, to: to) }
+            guard let diff else {
+                throw RPCError.server("no state diff from \(from) to \(to): both must be blocks of this chain, the second " +
+                                      "descending from the first within the last \(WorldState.historyDepth) blocks, " +
+                                      "executed since the node started and with no state edit (anvil_set*) in between")
+            }
+            let size = diff.entries.reduce(0) { $0 + 1 + $1.storage.count }
+            guard size <= maxStateDiffEntries else {
+                throw RPCError.server("the state diff from \(from) to \(to) has \(size) entries, over \(maxStateDiffEntries): fork at the later block instead")
+            }
+            return .object([
+                "fromBlockHash": .string(from.hexString), "toBlockHash": .string(to.hexString),
+                "accounts": .array(diff.entries.map { entry in
+                    var object: [String: JSONValue] = [
+                        "address": .string(entry.address.hexString), "exists": .bool(entry.info != nil),
+                        "accountChanged": .bool(entry.accountChanged), "storageCleared": .bool(entry.storageCleared),
+                        "storage": .object(Dictionary(uniqueKeysWithValues: entry.storage.map {
+                            (Hash(word: $0.key).hexString, JSONValue.quantity($0.value))
+                        })),
+                    ]
+                    if let info = entry.info {
+                        object["balance"] = .quantity(info.balance)
+                        object["nonce"] = .quantity(info.nonce)
+                        object["codeHash"] = .string(info.codeHash.hexString)
+                    }
+                    return .object(object)
+                }),
+            ])
         }
     }
 

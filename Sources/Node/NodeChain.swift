@@ -348,6 +348,8 @@ public final class NodeChain {
                 return try chain.state.prepare([change])
             }
             chain.state.commit(prepared)
+            // Blocks' state diffs no longer tell the whole story of the state.
+            chain.forgetStateChanges()
         default:
             throw NodeError("unknown event kind '\(kind)' in the data directory's log")
         }

@@ -109,6 +109,15 @@ SCHEMAS = {
                                        "proof": array({"type": "integer", "minimum": 0})})),
         })),
     }),
+    "StateDiff": obj({
+        "fromBlockHash": ref("Bytes32"), "toBlockHash": ref("Bytes32"),
+        "accounts": array(obj({
+            "address": ref("Address"), "exists": {"type": "boolean"}, "accountChanged": {"type": "boolean"},
+            "storageCleared": {"type": "boolean"},
+            "storage": {"type": "object", "propertyNames": {"pattern": "^0x[0-9a-f]{64}$"},
+                        "additionalProperties": ref("Quantity")},
+        }, {"balance": ref("Quantity"), "nonce": ref("Quantity"), "codeHash": ref("Bytes32")})),
+    }),
     "FeeHistory": obj({"oldestBlock": ref("Quantity"), "baseFeePerGas": array(ref("Quantity")),
                        "gasUsedRatio": array({"type": "number", "minimum": 0})},
                       {"reward": array(array(ref("Quantity"))), "baseFeePerBlobGas": array(ref("Quantity")),
@@ -200,6 +209,12 @@ def eth_methods(chain):
                [param("requests", array(obj({"address": ref("Address")},
                                             {"storageKeys": array(ref("IntegerInput"))}), maxItems=1000)), BLOCK],
                "proofs", ref("SharedProofs"), [INVALID, SERVER]),
+        method("lockstep_getStateDiff",
+               "What changed in the state from a block to a later one that descends from it (within the last 256 "
+               "blocks, executed since the node started, with no anvil_set* edit in between): each touched account "
+               "with its fields after the later block and the slots written.",
+               [param("fromBlockHash", ref("Bytes32")), param("toBlockHash", ref("Bytes32"))],
+               "diff", ref("StateDiff"), [INVALID, SERVER]),
         method("eth_call", "Runs a call on the block's state without keeping anything.",
                [param("transaction", ref("CallRequest")), BLOCK,
                 param("stateOverrides", {"type": "object"}, required=False)],

@@ -66,8 +66,10 @@ struct JointSimulationTests {
         #expect(try await call(client, "eth_getTransactionReceipt", [.string(transaction.hash.hexString)])["status"] == "0x1")
     }
 
-    @Test("A deposit → withdrawal → execution bundle simulates on both layers, and lands as simulated")
-    func depositWithdrawExecute() async throws {
+    /// The L1 devnet (EXECUTE precompile, the harness's contracts, 2-of-3 policy) and the L2 sequencer synced to it,
+    /// both served over HTTP, while `body` runs.
+    static func withTwoChains(_ body: @escaping @Sendable (_ l1: JSONRPCClient, _ l1Url: String, _ l2: L2Node, _ l2Url: String,
+                                                           _ watcher: L1Watcher) async throws -> Void) async throws {
         var l1Genesis = Genesis.devnetL1(timestamp: UInt64(Date().timeIntervalSince1970) - 1_000)
         l1Genesis.executePrecompile = true
         let genesisCopy = l1Genesis
@@ -102,6 +104,16 @@ struct JointSimulationTests {
                 let watcher = L1Watcher(client: l1, addresses: [Self.rollup])
                 try await l2.syncL1(watcher, log: log)
                 try await l2.produce()
+                try await body(l1, l1Url, l2, l2Url, watcher)
+            }
+        }
+    }
+
+    @Test("A deposit → withdrawal → execution bundle simulates on both layers, and lands as simulated")
+    func depositWithdrawExecute() async throws {
+        try await Self.withTwoChains { l1, l1Url, l2, l2Url, watcher in
+            do {
+                let log: @Sendable (String) -> Void = { _ in }
                 let parent = try await Self.call(l1, "eth_blockNumber").decodeUInt64Quantity()
                 let target = parent + 1
                 _ = try await l2.withSequencer { try $0.produceSlotEnd(target: target).block.number }
@@ -163,6 +175,68 @@ struct JointSimulationTests {
                 try await l2.syncL1(watcher, log: log)
                 #expect(try await l2.withNodeChain { $0.head.hash } == good.basedBlock?.hash)
             }
+        }
+    }
+
+    @Test("Early drafts stand at the handoff only where the L2 blocks in between left their reads alone")
+    func earlyDrafts() async throws {
+        try await Self.withTwoChains { l1, l1Url, l2, l2Url, _ in
+            let target = try await Self.call(l1, "eth_blockNumber").decodeUInt64Quantity() + 1
+            let builderKey = DevAccounts.privateKeys[8]
+            func pay(_ key: Int, nonce: UInt64) -> Transaction {
+                Self.sign(chainId: Self.l2ChainId, key: key, nonce: nonce, to: builderKey.address,
+                          value: U256(1_000_000_000_000_000), gas: 21_000)
+            }
+            func bundle(_ transactions: [Transaction]) throws -> CrossLayerBundle {
+                try CrossLayerBundle.parse(["l2": .array(transactions.map { .data($0.networkEncoded) }), "blockNumber": .quantity(target)],
+                                           l1ChainId: Self.l1ChainId, l2ChainId: Self.l2ChainId)
+            }
+            // untouched: account 1's payment (nothing in between touches it): drafted early, stands.
+            // spent: account 2's payment with nonce 0, which an ordinary L2 transaction takes first: must fail.
+            // clock: a creation whose code reads NUMBER (its result may depend on the block): drafted again.
+            // waiting: account 4's payment with nonce 1, failing early (nonce 0 unused), fine once nonce 0 lands.
+            let clock = Self.sign(chainId: Self.l2ChainId, key: 3, nonce: 0, to: nil, data: [0x43, 0x50, 0x00], gas: 100_000)
+            let entries = try [[pay(1, nonce: 0)], [pay(2, nonce: 0)], [clock], [pay(4, nonce: 1)]].enumerated().map {
+                (hash: Hash(word: U256(UInt64($0.offset + 1))), bundle: try bundle($0.element))
+            }
+            let simulation = try BundleSimulation(settings: SimulationSettings(
+                l1Url: l1Url, l2Url: l2Url, rollup: Self.rollup, builderKey: builderKey,
+                attesters: [7, 6].map { DevAccounts.privateKeys[$0] }, slotTime: 12), l1ChainId: Self.l1ChainId)
+            let (drafted, _) = try await simulation.draftEarly(entries, target: target, l2ChainId: Self.l2ChainId)
+            #expect(drafted == 4)
+            #expect(try await simulation.draftEarly(entries, target: target, l2ChainId: Self.l2ChainId).drafted == 0,
+                    "drafted once")
+
+            // The L2 moves on: an ordinary block with accounts 2 and 4's nonce 0, then the slot-end block.
+            let l2Client = JSONRPCClient(url: l2Url, timeoutMilliseconds: 60_000)
+            for transaction in [Self.sign(chainId: Self.l2ChainId, key: 2, nonce: 0, to: Address(word: U256(0x77)), gas: 21_000),
+                                Self.sign(chainId: Self.l2ChainId, key: 4, nonce: 0, to: Address(word: U256(0x77)), gas: 21_000)] {
+                _ = try await Self.call(l2Client, "eth_sendRawTransaction", [.data(transaction.networkEncoded)])
+            }
+            #expect(try await l2.produce().block.transactions.count == 2)
+            _ = try await l2.withSequencer { try $0.produceSlotEnd(target: target) }
+            let handoff = try #require(try await simulation.currentHandoff())
+
+            let (drafts, early) = try await simulation.auctionDrafts(entries, target: target, on: handoff)
+            #expect(early == 1, "only the untouched payment's early draft stands")
+            #expect(drafts[0].failure == nil && drafts[0].l2Value > U256(1_000_000_000_000_000))
+            #expect(drafts[1].failure?.layer == "l2" && drafts[1].failure?.reason.contains("nonce") == true,
+                    "\(drafts[1].failure.map { "\($0.layer): \($0.reason)" } ?? "succeeded")")
+            #expect(drafts[2].failure == nil && drafts[2].readsBlockEnvironment)
+            #expect(drafts[3].failure == nil, "\(drafts[3].failure.map { "\($0.layer): \($0.reason)" } ?? "")")
+            // The same as drafting every bundle afresh on the handoff.
+            let fresh = try BundleSimulation(settings: SimulationSettings(
+                l1Url: l1Url, l2Url: l2Url, rollup: Self.rollup, builderKey: builderKey,
+                attesters: [7, 6].map { DevAccounts.privateKeys[$0] }, slotTime: 12), l1ChainId: Self.l1ChainId)
+            let again = try await fresh.simulateAll(entries.map(\.bundle), target: target, draft: true, on: handoff)
+            for (mine, theirs) in zip(drafts, again) {
+                #expect(mine.failure?.reason == theirs.failure?.reason && mine.value == theirs.value)
+                #expect(mine.l2.map(\.gasUsed) == theirs.l2.map(\.gasUsed))
+            }
+            // The merged block of the early drafts that stand simulates in full on the handoff's forks.
+            let full = try await simulation.simulate(entries[0].bundle, on: handoff, proofsAhead: [drafts[0].l2Reads])
+            #expect(full.failure == nil && full.submission?.succeeded == true,
+                    "\(full.failure.map { "\($0.layer): \($0.reason)" } ?? "")")
         }
     }
 }

@@ -97,6 +97,60 @@ final class RecordingConnection: RPCConnection {
 
 @Suite("The eth_* API over a node, in process")
 struct EthAPITests {
+    @Test("lockstep_getStateDiff gives each changed account as the later block has it, and refuses what it cannot know")
+    func stateDiff() async throws {
+        let node = try PlainNode()
+        // Block 1: a contract whose code stores its calldata's first word in slot 0.
+        let runtime: [UInt8] = [0x60, 0x00, 0x35, 0x60, 0x00, 0x55, 0x00]
+        let initcode: [UInt8] = [0x66] + runtime + [0x60, 0x00, 0x52, 0x60, 0x07, 0x60, 0x19, 0xf3]
+        let deploy = Transaction(type: .dynamicFee, chainId: PlainNode.chainId, nonce: 0, maxPriorityFeePerGas: U256(1_000_000_000),
+                                 maxFeePerGas: U256(100_000_000_000), gasLimit: 100_000, to: nil, value: .zero, data: initcode)
+            .signed(with: DevAccounts.privateKeys[0])
+        _ = try await node.result("eth_sendRawTransaction", [.data(deploy.networkEncoded)])
+        let first = try await node.mine()
+        let receipt = try await node.result("eth_getTransactionReceipt", [.string(deploy.hash.hexString)])
+        let contract = try Address(hex: try #require(receipt["contractAddress"]?.stringValue))
+        // Block 2: the contract's slot 0 written (its account unchanged) and a payment; block 3: another payment.
+        let store = PlainNode.transfer(from: 1, nonce: 0, to: contract, value: .zero, gasLimit: 60_000,
+                                       data: U256(42).bigEndianBytes)
+        let pay = PlainNode.transfer(from: 0, nonce: 1, to: Address(word: U256(0xaa)), value: U256(5))
+        for transaction in [store, pay] { _ = try await node.result("eth_sendRawTransaction", [.data(transaction.networkEncoded)]) }
+        try await node.mine()
+        _ = try await node.result("eth_sendRawTransaction", [.data(PlainNode.transfer(from: 2, nonce: 0, to: Address(word: U256(0xbb))).networkEncoded)])
+        let third = try await node.mine()
+
+        let answer = try await node.result("lockstep_getStateDiff", [.string(first.hash.hexString), .string(third.hash.hexString)])
+        let diff = try StateDiffAnswer(answer)
+        #expect(diff.entries[contract]?["accountChanged"] == false)
+        #expect(diff.entries[contract]?["storage"]?["0x0000000000000000000000000000000000000000000000000000000000000000"] == .string("0x2a"))
+        for account in [DevAccounts.addresses[0], DevAccounts.addresses[1], DevAccounts.addresses[2], Address(word: U256(0xaa)),
+                        Address(word: U256(0xbb))] {
+            let entry = try #require(diff.entries[account], "\(account) changed")
+            #expect(entry["accountChanged"] == true && entry["exists"] == true)
+            #expect(entry["balance"] == (try await node.result("eth_getBalance", [.string(account.hexString), "latest"])))
+            #expect(entry["nonce"] == (try await node.result("eth_getTransactionCount", [.string(account.hexString), "latest"])))
+        }
+        // Untouched accounts are left out, and nothing listed is unchanged since block 1.
+        #expect(diff.entries[DevAccounts.addresses[5]] == nil)
+        for (address, entry) in diff.entries where entry["accountChanged"] == true {
+            let before = try await node.result("eth_getBalance", [.string(address.hexString), .string("0x1")])
+            let nonceBefore = try await node.result("eth_getTransactionCount", [.string(address.hexString), .string("0x1")])
+            #expect(before != entry["balance"] || nonceBefore != entry["nonce"], "\(address) is listed as changed")
+        }
+        // From a block to itself: nothing.
+        let same = try await node.result("lockstep_getStateDiff", [.string(third.hash.hexString), .string(third.hash.hexString)])
+        #expect(same["accounts"] == .array([]))
+        // Backwards, unknown or malformed: refused, with the reason.
+        let (code, message) = try await node.error("lockstep_getStateDiff", [.string(third.hash.hexString), .string(first.hash.hexString)])
+        #expect(code == -32000 && message.contains("no state diff"))
+        #expect(try await node.error("lockstep_getStateDiff", [.string(Hash(word: U256(9)).hexString), .string(third.hash.hexString)]).0 == -32000)
+        #expect(try await node.error("lockstep_getStateDiff", ["0x12", .string(third.hash.hexString)]).0 == -32602)
+        #expect(try await node.error("lockstep_getStateDiff", [.string(first.hash.hexString)]).0 == -32602)
+        // A state edit outside any block: no diff across it any more.
+        try await node.host.run { try $0.edit(Address(word: U256(0xcc)), balance: U256(1)) }
+        #expect(try await node.error("lockstep_getStateDiff", [.string(first.hash.hexString), .string(third.hash.hexString)]).0 == -32000)
+    }
+
     @Test("A raw transaction is pooled, mined, and then found by every lookup")
     func transactionLifecycle() async throws {
         let node = try PlainNode()
@@ -222,5 +276,16 @@ struct EthAPITests {
         #expect(history["reward"]?.arrayValue?.count == 2)
         #expect(history["reward"]?[0]?[0] == .string("0x3b9aca00"))  // the 1 gwei tip paid
         #expect(try await node.error("eth_feeHistory", ["0x2", "latest", .array([.number(60), .number(10)])]).0 == -32602)
+    }
+}
+
+/// `lockstep_getStateDiff`'s answer, its entries by address.
+struct StateDiffAnswer {
+    var entries: [Address: JSONValue] = [:]
+
+    init(_ answer: JSONValue) throws {
+        for entry in answer["accounts"]?.arrayValue ?? [] {
+            entries[try Address(hex: entry["address"]?.stringValue ?? "")] = entry
+        }
     }
 }

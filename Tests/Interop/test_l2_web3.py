@@ -229,6 +229,39 @@ def test_get_proofs_sends_each_node_once_and_matches_get_proof(w3, node):
         assert rpc(node.url, "lockstep_getProofs", params)["error"]["code"] == -32602
 
 
+def test_state_diff_matches_the_state_at_both_blocks(w3, node):
+    start = w3.eth.get_block("latest")
+    payee = to_checksum_address("0x000000000000000000000000000000000000d1ff")
+    receipts = [send(w3, ACCOUNTS[4], {"to": payee, "value": 12345, "gas": 21000}),
+                send(w3, ACCOUNTS[5], {"to": MESSENGER, "value": 0, "gas": 200000,
+                                       "data": "0x" + (keccak(text="sendToL1(address,bytes)")[:4]
+                                                       + bytes(12) + bytes.fromhex(ACCOUNTS[5].address[2:])
+                                                       + (64).to_bytes(32, "big") + bytes(32)).hex()})]
+    end = w3.eth.get_block(max(r["blockNumber"] for r in receipts))
+    answer = rpc(node.url, "lockstep_getStateDiff", [start["hash"].to_0x_hex(), end["hash"].to_0x_hex()])["result"]
+    entries = {to_checksum_address(e["address"]): e for e in answer["accounts"]}
+    assert {ACCOUNTS[4].address, ACCOUNTS[5].address, payee, MESSENGER} <= set(entries)
+    a, b = start["number"], end["number"]
+    for address, entry in entries.items():
+        before = (w3.eth.get_balance(address, a), w3.eth.get_transaction_count(address, a), w3.eth.get_code(address, a))
+        after = (w3.eth.get_balance(address, b), w3.eth.get_transaction_count(address, b), w3.eth.get_code(address, b))
+        if entry["exists"]:
+            assert (int(entry["balance"], 16), int(entry["nonce"], 16)) == after[:2], address
+            assert bytes.fromhex(entry["codeHash"][2:]) == keccak(after[2]), address
+        else:
+            assert after == (0, 0, b""), address
+        assert entry["accountChanged"] == (before != after), address
+        for slot, value in entry["storage"].items():
+            assert int.from_bytes(w3.eth.get_storage_at(address, int(slot, 16), b), "big") == int(value, 16)
+    # The messenger's storage changed with the (empty) withdrawal, its fields did not; an untouched account is not listed.
+    assert entries[MESSENGER]["storage"] and not entries[MESSENGER]["accountChanged"]
+    assert ACCOUNTS[6].address not in entries
+    # The other way round, or from a block that is not an ancestor: refused with the reason.
+    backwards = rpc(node.url, "lockstep_getStateDiff", [end["hash"].to_0x_hex(), start["hash"].to_0x_hex()])["error"]
+    assert backwards["code"] == -32000 and "no state diff" in backwards["message"]
+    assert rpc(node.url, "lockstep_getStateDiff", ["0x12", end["hash"].to_0x_hex()])["error"]["code"] == -32602
+
+
 def test_the_preconfirmation_feed_carries_kind_and_certificate(w3, node):
     from websockets.sync.client import connect
     status = rpc(node.url, "lockstep_l2Status", [])["result"]

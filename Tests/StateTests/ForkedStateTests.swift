@@ -164,6 +164,57 @@ struct ForkedStateTests {
         #expect(forked.account(Self.alice)?.nonce == 3)
     }
 
+    @Test("A later fork inherits an earlier one's reads as a state diff leaves them, and reads again only what it changed")
+    func inheritedReads() {
+        // The earlier block: alice, the token (slots 1, 2) and bob, all read once.
+        let bob = Address(word: U256(0xb0b))
+        let tokenCode: [UInt8] = [0x60, 0x00, 0x54, 0x00]
+        let earlierState = InMemoryState(accounts: [
+            Self.alice: .init(nonce: 3, balance: U256(1_000)),
+            Self.token: .init(code: tokenCode, storage: [U256(1): U256(42), U256(2): U256(7)]),
+            bob: .init(nonce: 1, balance: U256(5)),
+        ])
+        earlierState.blockHashes[1] = Hash(word: U256(0x1234))
+        let earlier = ForkedState(provider: CountingUpstream(state: earlierState))
+        _ = earlier.account(Self.alice)
+        _ = earlier.account(Self.token)
+        _ = earlier.storage(Self.token, U256(1))
+        _ = earlier.storage(Self.token, U256(2))
+        _ = earlier.account(bob)
+        _ = earlier.blockHash(number: 1)
+        // The later block: alice paid 10 wei, the token's slot 2 written (its account unchanged), bob deleted.
+        let laterState = InMemoryState(accounts: [
+            Self.alice: .init(nonce: 4, balance: U256(990)),
+            Self.token: .init(code: tokenCode, storage: [U256(1): U256(42), U256(2): U256(8)]),
+        ])
+        let diff = StateDiff(from: Hash(word: U256(1)), to: Hash(word: U256(2)), entries: [
+            .init(address: Self.alice, info: AccountInfo(nonce: 4, balance: U256(990), codeHash: AccountInfo.emptyCodeHash),
+                  accountChanged: true, storageCleared: false, storage: [:]),
+            .init(address: Self.token, info: laterState.account(Self.token), accountChanged: false, storageCleared: false,
+                  storage: [U256(2): U256(8)]),
+            .init(address: bob, info: nil, accountChanged: true, storageCleared: true, storage: [:]),
+        ])
+        let upstream = CountingUpstream(state: laterState)
+        let later = ForkedState(provider: upstream)
+        #expect(later.inherit(from: earlier, diff: diff) > 0)
+        #expect(later.account(Self.alice)?.balance == U256(990) && later.account(Self.alice)?.nonce == 4)
+        #expect(later.storage(Self.token, U256(1)) == U256(42), "an untouched slot is the earlier fork's")
+        #expect(later.storage(Self.token, U256(2)) == U256(8), "a written slot is the diff's")
+        #expect(later.account(Self.token)?.codeHash == Keccak256.hash([0x60, 0x00, 0x54, 0x00]))
+        #expect(later.code(hash: Keccak256.hash([0x60, 0x00, 0x54, 0x00])) == [0x60, 0x00, 0x54, 0x00])
+        #expect(later.account(bob) == nil, "a deleted account is absent")
+        _ = later.blockHash(number: 1)
+        #expect(upstream.reads.withLock { $0 } == 0, "everything came from the earlier fork or the diff")
+        // What neither read is fetched at the later block.
+        #expect(later.storage(Self.token, U256(3)) == .zero)
+        #expect(upstream.reads.withLock { $0 } == 1)
+        // Values the later fork already had are kept.
+        let other = ForkedState(provider: CountingUpstream(state: laterState))
+        _ = other.storage(Self.token, U256(1))
+        other.inherit(from: earlier, diff: StateDiff(from: diff.from, to: diff.to, entries: []))
+        #expect(other.account(Self.alice)?.nonce == 3, "an empty diff: the earlier values stand")
+    }
+
     @Test("A failed remote read is recorded and surfaces as an error, never as a result")
     func failures() {
         let forked = ForkedState(provider: CountingUpstream(state: Self.base(), failing: true))
