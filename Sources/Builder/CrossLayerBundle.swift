@@ -38,6 +38,10 @@ public struct CrossLayerBundle: Sendable {
     public var replacementNonce: UInt64?
     /// Each transaction's sender, recovered once when the bundle was read (by transaction hash).
     public var senders: [Hash: Address] = [:]
+    /// The bytes of the `l2` transactions as they were sent (their network encoding), when read from a request.
+    var l2ByteCount: Int?
+    /// The bytes of the `l2` transactions in their network encoding (what a based block's data carries).
+    public var l2Bytes: Int { l2ByteCount ?? l2.reduce(0) { $0 + $1.networkEncoded.count } }
     /// §9.2.
     public var hash: Hash {
         CrossLayerBundleHash.of(l1Before: l1Before.map(\.hash), l2: l2.map(\.hash), l1After: l1After.map(\.hash))
@@ -109,7 +113,9 @@ public struct CrossLayerBundle: Sendable {
             return transactions
         }
         let l1Before = try leg("l1Before", chainId: l1ChainId)
+        let before = bytes
         let l2 = try leg("l2", chainId: l2ChainId)
+        let l2Bytes = bytes - before
         let l1After = try leg("l1After", chainId: l1ChainId)
 
         func integer(_ key: String) throws(RPCError) -> UInt64? {
@@ -144,8 +150,10 @@ public struct CrossLayerBundle: Sendable {
             }
             reverting.insert(hash)
         }
-        return CrossLayerBundle(l1Before: l1Before, l2: l2, l1After: l1After, blockNumber: blockNumber,
-                                minTimestamp: minTimestamp, maxTimestamp: maxTimestamp, revertingTxHashes: reverting,
-                                replacementUuid: uuid, replacementNonce: try integer("replacementNonce"), senders: senders)
+        var bundle = CrossLayerBundle(l1Before: l1Before, l2: l2, l1After: l1After, blockNumber: blockNumber,
+                                      minTimestamp: minTimestamp, maxTimestamp: maxTimestamp, revertingTxHashes: reverting,
+                                      replacementUuid: uuid, replacementNonce: try integer("replacementNonce"), senders: senders)
+        bundle.l2ByteCount = l2Bytes
+        return bundle
     }
 }

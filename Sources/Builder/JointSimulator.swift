@@ -328,7 +328,7 @@ public final class JointSimulator {
 
         // L2: the based block on the slot-end block, executed once with every read recorded (for the witness and
         // each transaction's result), then sealed by the block builder as the sequencer will rebuild it.
-        let (block, witness, l2Value) = try basedBlock(bundle, deposits: simulation.deposits, into: &simulation.l2)
+        let (block, witness, l2Value, withdrawalIds) = try basedBlock(bundle, deposits: simulation.deposits, into: &simulation.l2)
         simulation.basedBlock = block
         simulation.l2Value = l2Value
 
@@ -342,16 +342,53 @@ public final class JointSimulator {
             blockHash: block.hash, postStateRoot: block.header.base.stateRoot, inboxHash: block.header.inboxHash,
             outboxRoot: block.header.outboxRoot, l1BlockNumber: target, l1ParentHash: handoff.handoff.l1ParentHash,
             submitter: builder, blockDataHash: Keccak256.hash(blockData))
-        let outcome: L2RangeExecution
+        // The stateless re-execution runs on its own thread while the submission is simulated (it needs the block's
+        // deposit and withdrawal ids, taken from the recording run and checked against the re-execution's at the
+        // end). Its failure is the one reported, whatever failed after it; remote provers are asked only once it
+        // has passed.
+        let depositIds = block.depositIds(l2ChainId: handoff.handoff.l2ChainId)
+        let (l2ChainId, knownSenders) = (handoff.handoff.l2ChainId, bundle.senders)
+        let reexecution = OwnThread { () throws -> L2RangeExecution in
+            try L2StatelessExecutor.execute(l2ChainId: l2ChainId, parent: parent, blocks: [block], witness: witness,
+                                            knownSenders: knownSenders)
+        }
+        var verified = false
+        func verify() throws {
+            guard !verified else { return }
+            verified = true
+            let outcome: L2RangeExecution
+            do {
+                outcome = try reexecution.result()
+            } catch {
+                throw SimulationFailure(layer: "proofs", hash: nil, reason: "the stateless re-execution failed: \(error)")
+            }
+            guard outcome.matches(inputs, blockData: blockData) else {
+                throw SimulationFailure(layer: "proofs", hash: nil, reason: "the stateless re-execution does not match the public inputs")
+            }
+            guard outcome.depositIds == depositIds, outcome.withdrawalIds == withdrawalIds else {
+                throw SimulationFailure(layer: "proofs", hash: nil,
+                                        reason: "the stateless re-execution's deposits or withdrawals differ from the block's run")
+            }
+        }
         do {
-            outcome = try L2StatelessExecutor.execute(l2ChainId: handoff.handoff.l2ChainId, parent: parent, blocks: [block],
-                                                      witness: witness, knownSenders: bundle.senders)
+            try submit(bundle, block: block, witness: witness, parent: parent, blockData: blockData, inputs: inputs,
+                       depositIds: depositIds, withdrawalIds: withdrawalIds, l1Header: l1Header, l1Execution: l1Execution,
+                       builderBefore: builderBefore, into: &simulation, verify: verify)
+            try verify()
         } catch {
-            throw SimulationFailure(layer: "proofs", hash: nil, reason: "the stateless re-execution failed: \(error)")
+            try verify()
+            throw error
         }
-        guard outcome.matches(inputs, blockData: blockData) else {
-            throw SimulationFailure(layer: "proofs", hash: nil, reason: "the stateless re-execution does not match the public inputs")
-        }
+    }
+
+    /// The proofs of the based block, the builder's `submitBased` and `l1After` on `l1Execution`, and the L1 value
+    /// (the rest of `run`); `verify` (the stateless re-execution's check) is called before any remote prover is asked.
+    func submit(_ bundle: CrossLayerBundle, block: L2Block, witness: ExecutionWitness, parent: L2Header, blockData: [UInt8],
+                inputs: PublicInputs, depositIds: [Hash], withdrawalIds: [Hash], l1Header: BlockHeader,
+                l1Execution: BlockExecution, builderBefore: U256, into simulation: inout JointSimulation,
+                verify: () throws -> Void) throws {
+        let target = handoff.handoff.l1TargetBlockNumber
+        if provers != nil || externalProver != nil { try verify() }
         var proofs: [RollupCalls.Proof] = []
         var proverTrouble: [String] = []
         if let provers {
@@ -389,7 +426,7 @@ public final class JointSimulator {
         // The submission, then l1After.
         let data = RollupCalls.submitBased(handoff: handoff.handoff, sequencerSignature: handoff.signature,
                                            blockHash: block.hash, postStateRoot: block.header.base.stateRoot,
-                                           depositIds: outcome.depositIds, withdrawalIds: outcome.withdrawalIds,
+                                           depositIds: depositIds, withdrawalIds: withdrawalIds,
                                            blockData: blockData, proofs: proofs)
         let nonce = (l1.state.account(builder)?.nonce ?? 0)
             + UInt64(simulation.l1Before.filter { $0.from == builder }.count)
@@ -599,7 +636,7 @@ public final class JointSimulator {
     /// Executes and seals the based block; returns it, its execution witness against the slot-end block's state,
     /// and the wei its coinbase (the builder) received.
     func basedBlock(_ bundle: CrossLayerBundle, deposits: [DepositMessage],
-                    into results: inout [SimulatedTransaction]) throws -> (L2Block, ExecutionWitness, U256) {
+                    into results: inout [SimulatedTransaction]) throws -> (L2Block, ExecutionWitness, U256, [Hash]) {
         let head = try L2Header(blockHeader: l2.head.header)
         let attributes = L2Production.attributes(timestamp: max(head.base.timestamp, l1Timestamp - 1), coinbase: builder)
         let anchor = (number: handoff.handoff.l1TargetBlockNumber - 1, hash: handoff.handoff.l1ParentHash)
@@ -616,6 +653,9 @@ public final class JointSimulator {
         }
         try Self.apply(bundle.l2, layer: "l2", to: execution.execution, reverting: bundle.revertingTxHashes,
                        senders: bundle.senders, into: &results)
+        // The withdrawals: the deposits' (relaying one may send to L1), then the transactions', in order.
+        let withdrawalIds = execution.withdrawalIds
+            + L2BlockExecution.withdrawalIds(in: execution.execution.receipts.flatMap(\.logs))
         let changes = try execution.execution.finishChanges()
         let coinbaseAfter = changes.changes.last { $0.address == builder }?.info?.balance ?? coinbaseBefore
         let plan = L2BlockPlan(kind: .based, l1AnchorNumber: anchor.number, l1AnchorHash: anchor.hash, deposits: deposits,
@@ -640,7 +680,7 @@ public final class JointSimulator {
             throw SimulationFailure(layer: "l2", hash: nil, reason: "the based block could not include every l2 transaction")
         }
         let block = try L2Block(built: built.block, deposits: deposits)
-        return (block, witness, coinbaseAfter > coinbaseBefore ? coinbaseAfter &- coinbaseBefore : .zero)
+        return (block, witness, coinbaseAfter > coinbaseBefore ? coinbaseAfter &- coinbaseBefore : .zero, withdrawalIds)
     }
 
     /// The execution witness of a run on the slot-end block's state, from the L2 node's `eth_getProof` answers at
@@ -672,5 +712,28 @@ public final class JointSimulator {
         }
         return ExecutionWitness(stateRoot: l2Fork.header.stateRoot, stateNodes: stateNodes.removingDuplicates(),
                                 storageNodes: storageNodes.removingDuplicates(), codes: codes, blockHashes: blockHashes)
+    }
+}
+
+/// A computation on a thread of its own (not the dispatch pool's: `concurrentPerform` called from a pool thread was
+/// seen to wait a second for a worker), whose result is waited for.
+final class OwnThread<Value>: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var outcome: Result<Value, Error>?
+
+    init(_ work: @escaping @Sendable () throws -> Value) {
+        let thread = Thread { [self] in
+            outcome = Result { try work() }
+            done.signal()
+        }
+        thread.stackSize = 8 << 20
+        thread.start()
+    }
+
+    /// Waits for the computation; its value, or what it threw.
+    func result() throws -> Value {
+        done.wait()
+        done.signal()
+        return try outcome!.get()
     }
 }

@@ -443,7 +443,21 @@ public final class JournaledState {
     /// Ends a transaction: deletes self-destructed accounts and touched empty ones (EIP-158), forgets warm sets,
     /// transient storage and the journal, and makes current storage values the new originals.
     public func finishTransaction() {
-        for (_, account) in accounts where account.dirty || account.warm {
+        // Only the accounts this transaction marked need resetting, and each mark is in the journal (a revert takes
+        // the mark and its entry away together), except RIPEMD-160's touch, which survives a revert. Walking every
+        // account ever loaded instead made a block's transactions quadratic in its accounts.
+        var marked = Set<Address>(minimumCapacity: 8)
+        for entry in journal {
+            switch entry {
+            case .balance(let a, _), .nonce(let a, _), .storage(let a, _, _), .code(let a, _, _), .existence(let a, _),
+                 .warmAccount(let a), .warmSlot(let a, _), .touched(let a), .created(let a), .selfDestructed(let a),
+                 .transient(let a, _, _), .storageCleared(let a, _, _):
+                marked.insert(a)
+            }
+        }
+        if accounts[Self.ripemd]?.touched == true { marked.insert(Self.ripemd) }
+        for address in marked {
+            guard let account = accounts[address] else { continue }
             if account.selfDestructed || (account.touched && account.exists && account.isEmpty) {
                 account.exists = false
                 account.nonce = 0
