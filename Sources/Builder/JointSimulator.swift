@@ -625,14 +625,6 @@ public final class JointSimulator {
         return reads.count
     }
 
-    /// The senders of `transactions`: those in `known` (recovered when the bundle was parsed), the rest recovered.
-    static func senders(of transactions: [Transaction], known: [Hash: Address]) throws -> [Address] {
-        try transactions.map { transaction in
-            if let sender = known[transaction.hash] { return sender }
-            return try transaction.recoverSender()
-        }
-    }
-
     /// Executes and seals the based block; returns it, its execution witness against the slot-end block's state,
     /// and the wei its coinbase (the builder) received.
     func basedBlock(_ bundle: CrossLayerBundle, deposits: [DepositMessage],
@@ -644,9 +636,14 @@ public final class JointSimulator {
                                 kind: .based, l1AnchorNumber: anchor.number, l1AnchorHash: anchor.hash)
         let recorder = RecordingBackend(l2.state)
         let coinbaseBefore = l2.state.account(builder)?.balance ?? .zero
+        // One execution makes the block: its reads recorded (for the witness and each transaction's result), its
+        // post-state prepared on the fork, its header filled in and sealed as the sequencer's rebuild will (the
+        // stateless re-execution checks every root of it against an independent run).
         let execution: L2BlockExecution
         do {
-            execution = try L2BlockExecution(l2ChainId: handoff.handoff.l2ChainId, header: template, backend: recorder)
+            execution = try L2BlockExecution(l2ChainId: handoff.handoff.l2ChainId, header: template,
+                                             execution: BlockExecution(config: l2.config, header: template.base,
+                                                                       worldState: l2.state, readingThrough: recorder))
             for deposit in deposits { try execution.deliver(deposit) }
         } catch {
             throw SimulationFailure(layer: "l2", hash: nil, reason: "the deposits cannot be relayed: \(error)")
@@ -656,17 +653,18 @@ public final class JointSimulator {
         // The withdrawals: the deposits' (relaying one may send to L1), then the transactions', in order.
         let withdrawalIds = execution.withdrawalIds
             + L2BlockExecution.withdrawalIds(in: execution.execution.receipts.flatMap(\.logs))
-        let changes = try execution.execution.finishChanges()
-        let coinbaseAfter = changes.changes.last { $0.address == builder }?.info?.balance ?? coinbaseBefore
-        let plan = L2BlockPlan(kind: .based, l1AnchorNumber: anchor.number, l1AnchorHash: anchor.hash, deposits: deposits,
-                               groups: bundle.l2.isEmpty ? [] : [TransactionGroup(
-                                   transactions: bundle.l2, senders: try Self.senders(of: bundle.l2, known: bundle.senders),
-                                   revertible: bundle.revertingTxHashes, checked: true)])
-        let witness = try remoteWitness(recorder: recorder, changes: changes.changes)
-        // Sealed: executed again as the sequencer will rebuild it (the group is the one just run, so without a trial).
-        let (prefix, seal) = L2Production.recipe(on: l2, attributes: attributes, plan: plan)
-        let built = try BlockBuilder().build(on: l2, pool: TransactionPool(chainId: l2.config.chainId),
-                                             attributes: attributes, prefix: prefix, seal: seal)
+        // The post-state needs the proofs of what changed: those asked for ahead first.
+        proofsAhead?.wait()
+        let result = try execution.execution.finish()
+        let coinbaseAfter = result.pendingState.changes.last { $0.address == builder }?.info?.balance ?? coinbaseBefore
+        let witness = try remoteWitness(recorder: recorder, changes: result.pendingState.changes)
+        var header = template.base
+        try l2.config.validateHeader(header, parent: l2.head.header)
+        let fork = l2.config.fork(at: header.timestamp)
+        BlockBuilder.fill(&header, transactions: bundle.l2, result: result, fork: fork)
+        L2Production.seal(&header, plan: L2BlockPlan(kind: .based, l1AnchorNumber: anchor.number, l1AnchorHash: anchor.hash,
+                                                     deposits: deposits, groups: []),
+                          depositIds: execution.depositIds, withdrawalIds: withdrawalIds)
         // Before proving: an EXECUTE proof over MAX_PROOF_DATA would make the Rollup revert.
         if executeProof {
             let size = ExecuteCall.executeProof(parent: head, witness: witness).count
@@ -675,11 +673,8 @@ public final class JointSimulator {
                                         reason: "the execute proof would be \(size) bytes, over MAX_PROOF_DATA (\(RollupProtocol.maxProofData))")
             }
         }
-
-        guard built.block.transactions.count == bundle.l2.count else {
-            throw SimulationFailure(layer: "l2", hash: nil, reason: "the based block could not include every l2 transaction")
-        }
-        let block = try L2Block(built: built.block, deposits: deposits)
+        let sealed = Block(header: header, transactions: bundle.l2, ommers: [], withdrawals: fork >= .shanghai ? [] : nil)
+        let block = try L2Block(built: sealed, deposits: deposits)
         return (block, witness, coinbaseAfter > coinbaseBefore ? coinbaseAfter &- coinbaseBefore : .zero, withdrawalIds)
     }
 

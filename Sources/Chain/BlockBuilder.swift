@@ -110,6 +110,18 @@ public struct BlockBuilder: Sendable {
         return header
     }
 
+    /// Fills in what a block's execution decides in `header` (a `template`): the state, transactions and receipts
+    /// roots, the bloom, the gas used, the blob gas used (Cancun on) and the requests hash (Prague on).
+    public static func fill(_ header: inout BlockHeader, transactions: [Transaction], result: BlockExecutionResult, fork: Fork) {
+        header.stateRoot = result.pendingState.stateRoot
+        header.transactionsRoot = OrderedTrie.transactionsRoot(transactions)
+        header.receiptsRoot = OrderedTrie.receiptsRoot(result.receipts)
+        header.logsBloom = result.logsBloom
+        header.gasUsed = result.gasUsed
+        if fork >= .cancun { header.blobGasUsed = result.blobGasUsed }
+        if fork >= .prague { header.requestsHash = result.requestsHash }
+    }
+
     /// Builds (but does not import) a block on `chain`'s head.
     /// - Throws: `InvalidBlock` when the attributes themselves are invalid (timestamp not after the parent's,
     ///   a gas limit out of bounds), the prelude fails, or a system contract fails.
@@ -192,13 +204,7 @@ public struct BlockBuilder: Sendable {
         execution.apply(withdrawals: attributes.withdrawals)
         let result = try execution.finish()
 
-        header.stateRoot = result.pendingState.stateRoot
-        header.transactionsRoot = OrderedTrie.transactionsRoot(included)
-        header.receiptsRoot = OrderedTrie.receiptsRoot(result.receipts)
-        header.logsBloom = result.logsBloom
-        header.gasUsed = result.gasUsed
-        if fork >= .cancun { header.blobGasUsed = result.blobGasUsed }
-        if fork >= .prague { header.requestsHash = result.requestsHash }
+        Self.fill(&header, transactions: included, result: result, fork: fork)
         try seal(&header, result)
         let block = Block(header: header, transactions: included, ommers: [],
                           withdrawals: fork >= .shanghai ? attributes.withdrawals : nil)

@@ -72,6 +72,12 @@ public final class BlockExecution {
         self.init(config: config, header: header, backend: worldState, worldState: worldState)
     }
 
+    /// Starts a block on top of `worldState` whose reads go through `backend` (a recorder of what the block reads,
+    /// say, over that same state); `finish()` prepares the post-state on `worldState`.
+    public convenience init(config: ChainConfig, header: BlockHeader, worldState: WorldState, readingThrough backend: StateBackend) {
+        self.init(config: config, header: header, backend: backend, worldState: worldState)
+    }
+
     /// Starts a block on any state backend (a stateless witness, say). `finish()` needs a `WorldState`;
     /// `finishChanges()` works on every backend.
     public convenience init(config: ChainConfig, header: BlockHeader, backend: StateBackend) {

@@ -446,16 +446,29 @@ public final class JournaledState {
         // Only the accounts this transaction marked need resetting, and each mark is in the journal (a revert takes
         // the mark and its entry away together), except RIPEMD-160's touch, which survives a revert. Walking every
         // account ever loaded instead made a block's transactions quadratic in its accounts.
-        var marked = Set<Address>(minimumCapacity: 8)
+        // A transaction marks a handful of accounts: a short list searched beats a hashed set, which takes over
+        // past 32 (an airdrop marks thousands).
+        var marked: [Address] = []
+        var markedSet: Set<Address>?
+        func mark(_ address: Address) {
+            if marked.last == address { return }
+            if markedSet == nil {
+                if marked.contains(address) { return }
+                marked.append(address)
+                if marked.count == 32 { markedSet = Set(marked) }
+            } else if markedSet!.insert(address).inserted {
+                marked.append(address)
+            }
+        }
         for entry in journal {
             switch entry {
             case .balance(let a, _), .nonce(let a, _), .storage(let a, _, _), .code(let a, _, _), .existence(let a, _),
                  .warmAccount(let a), .warmSlot(let a, _), .touched(let a), .created(let a), .selfDestructed(let a),
                  .transient(let a, _, _), .storageCleared(let a, _, _):
-                marked.insert(a)
+                mark(a)
             }
         }
-        if accounts[Self.ripemd]?.touched == true { marked.insert(Self.ripemd) }
+        if accounts[Self.ripemd]?.touched == true { mark(Self.ripemd) }
         for address in marked {
             guard let account = accounts[address] else { continue }
             if account.selfDestructed || (account.touched && account.exists && account.isEmpty) {

@@ -22,3 +22,52 @@ extension Keccak256 {
         }
     }
 }
+
+extension Keccak256 {
+    /// The hashes of `messages`, in order: messages of the same block count go through `hashLanes` together, the
+    /// rest one by one (a proof's or a witness's trie nodes, hashed to index them, are mostly 532-byte branches).
+    public static func hashes(of messages: [[UInt8]]) -> [Hash] {
+        let lanes = parallelLanes
+        guard lanes > 1, messages.count > 1 else { return messages.map { hash($0) } }
+        var result = [Hash](repeating: .zero, count: messages.count)
+        // Indices grouped by block count (an empty message alone: its storage has no address to give the lanes).
+        var groups: [Int: [Int]] = [:]
+        for (index, message) in messages.enumerated() {
+            groups[message.isEmpty ? -1 : message.count / rate, default: []].append(index)
+        }
+        var pointers = [UnsafePointer<UInt8>?](repeating: nil, count: lanes)
+        var lengths = [Int](repeating: 0, count: lanes)
+        var digests = [UInt8](repeating: 0, count: 32 * lanes)
+        for (blocks, indices) in groups {
+            var start = 0
+            while start < indices.count {
+                let chunk = Array(indices[start..<min(start + lanes, indices.count)])
+                start += lanes
+                guard chunk.count > 1, blocks >= 0 else {
+                    for index in chunk { result[index] = hash(messages[index]) }
+                    continue
+                }
+                // The messages are held (and not mutated) for the pass, so their storage stays where it is.
+                let held = chunk.map { messages[$0] }
+                withExtendedLifetime(held) {
+                    for (lane, message) in held.enumerated() {
+                        pointers[lane] = message.withUnsafeBufferPointer { $0.baseAddress }
+                        lengths[lane] = message.count
+                    }
+                    pointers.withUnsafeBufferPointer { messagePointers in
+                        lengths.withUnsafeBufferPointer { sizes in
+                            digests.withUnsafeMutableBufferPointer { out in
+                                hashLanes(count: held.count, messages: messagePointers.baseAddress!,
+                                          lengths: sizes.baseAddress!, digests: out.baseAddress!)
+                            }
+                        }
+                    }
+                }
+                digests.withUnsafeBytes { raw in
+                    for (lane, index) in chunk.enumerated() { result[index] = Hash(loading: raw.baseAddress! + 32 * lane) }
+                }
+            }
+        }
+        return result
+    }
+}

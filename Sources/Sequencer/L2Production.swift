@@ -66,13 +66,20 @@ public enum L2Production {
         let seal = { (header: inout BlockHeader, result: BlockExecutionResult) throws(InvalidBlock) in
             let withdrawals = relayed.withdrawalIds + L2BlockExecution.withdrawalIds(in: result.receipts.flatMap(\.logs))
             relayed.outbox = withdrawals
-            var l2 = L2Header(base: header, kind: plan.kind, l1AnchorNumber: plan.l1AnchorNumber,
-                              l1AnchorHash: plan.l1AnchorHash, inboxHash: InboxHash.of(relayed.depositIds),
-                              outboxRoot: Outbox.root(withdrawals))
-            l2.base.requestsHash = RollupProtocol.emptyRequestsHash  // §3.1: no execution-layer requests on the L2
-            header = l2.blockHeader
+            Self.seal(&header, plan: plan, depositIds: relayed.depositIds, withdrawalIds: withdrawals)
         }
         return (prefix, seal, relayed)
+    }
+
+    /// Seals `header` (every Ethereum field filled in) as an L2 header of `plan`'s kind and anchor, with the inbox
+    /// hash of `depositIds` and the outbox root of `withdrawalIds` (the deposits' withdrawals, then the
+    /// transactions', in order).
+    public static func seal(_ header: inout BlockHeader, plan: L2BlockPlan, depositIds: [Hash], withdrawalIds: [Hash]) {
+        var l2 = L2Header(base: header, kind: plan.kind, l1AnchorNumber: plan.l1AnchorNumber,
+                          l1AnchorHash: plan.l1AnchorHash, inboxHash: InboxHash.of(depositIds),
+                          outboxRoot: Outbox.root(withdrawalIds))
+        l2.base.requestsHash = RollupProtocol.emptyRequestsHash  // §3.1: no execution-layer requests on the L2
+        header = l2.blockHeader
     }
 
     /// Rebuilds `block` on `chain`'s head from its own contents (its deposits, then its transactions as one group,

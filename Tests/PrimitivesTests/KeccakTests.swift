@@ -101,6 +101,24 @@ struct KeccakTests {
         #expect(checked == messages.count)
     }
 
+    @Test("hashes(of:) equals hashing each message alone, whatever the mix of lengths (empty, block boundaries, many)")
+    func manyHashes() {
+        var state: UInt64 = 0x2545_f491_4f6c_dd1d
+        func message(_ length: Int) -> [UInt8] {
+            (0..<length).map { _ in
+                state = state &* 6364136223846793005 &+ 1442695040888963407
+                return UInt8(truncatingIfNeeded: state >> 33)
+            }
+        }
+        let lengths = [0, 0, 1, 31, 32, 33, 135, 136, 137, 271, 272, 532, 532, 532, 532, 532, 532, 532, 532, 532, 83, 83, 83]
+            + (0..<200).map { ($0 * 37) % 700 }
+        let messages = lengths.map(message)
+        #expect(Keccak256.hashes(of: messages) == messages.map { Keccak256.hash($0) })
+        #expect(Keccak256.hashes(of: []) == [])
+        #expect(Keccak256.hashes(of: [[1, 2, 3]]) == [Keccak256.hash([1, 2, 3])])
+        #expect(Keccak256.hashes(of: [[], []]) == [Keccak256.hash([UInt8]()), Keccak256.hash([UInt8]())])
+    }
+
     @Test("SHA-256 known answers")
     func sha256() {
         #expect(SHA256.hash([UInt8]()).hexString == "0xe3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
