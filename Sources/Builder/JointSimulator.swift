@@ -348,7 +348,8 @@ public final class JointSimulator {
         // has passed.
         let depositIds = block.depositIds(l2ChainId: handoff.handoff.l2ChainId)
         let (l2ChainId, knownSenders) = (handoff.handoff.l2ChainId, bundle.senders)
-        let reexecution = OwnThread { () throws -> L2RangeExecution in
+        // (A block of a few transactions re-executes in less time than a thread takes to start: inline.)
+        let reexecution = OwnThread(inline: bundle.l2.count < 16) { () throws -> L2RangeExecution in
             try L2StatelessExecutor.execute(l2ChainId: l2ChainId, parent: parent, blocks: [block], witness: witness,
                                             knownSenders: knownSenders)
         }
@@ -716,7 +717,13 @@ final class OwnThread<Value>: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private var outcome: Result<Value, Error>?
 
-    init(_ work: @escaping @Sendable () throws -> Value) {
+    /// Starts `work` on a new thread, or runs it here and now when `inline`.
+    init(inline: Bool = false, _ work: @escaping @Sendable () throws -> Value) {
+        if inline {
+            outcome = Result { try work() }
+            done.signal()
+            return
+        }
         let thread = Thread { [self] in
             outcome = Result { try work() }
             done.signal()

@@ -28,7 +28,8 @@ extension Keccak256 {
     /// rest one by one (a proof's or a witness's trie nodes, hashed to index them, are mostly 532-byte branches).
     public static func hashes(of messages: [[UInt8]]) -> [Hash] {
         let lanes = parallelLanes
-        guard lanes > 1, messages.count > 1 else { return messages.map { hash($0) } }
+        // A few messages: the grouping would cost more than the lanes save.
+        guard lanes > 1, messages.count >= 4 * lanes else { return messages.map { hash($0) } }
         var result = [Hash](repeating: .zero, count: messages.count)
         // Indices grouped by block count (an empty message alone: its storage has no address to give the lanes).
         var groups: [Int: [Int]] = [:]

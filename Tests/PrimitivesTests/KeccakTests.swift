@@ -117,6 +117,8 @@ struct KeccakTests {
         #expect(Keccak256.hashes(of: []) == [])
         #expect(Keccak256.hashes(of: [[1, 2, 3]]) == [Keccak256.hash([1, 2, 3])])
         #expect(Keccak256.hashes(of: [[], []]) == [Keccak256.hash([UInt8]()), Keccak256.hash([UInt8]())])
+        let empties = [[UInt8]](repeating: [], count: 20) + [[7]]
+        #expect(Keccak256.hashes(of: empties) == empties.map { Keccak256.hash($0) })
     }
 
     @Test("SHA-256 known answers")
