@@ -97,12 +97,15 @@ public final class Auction: @unchecked Sendable {
         guard !waiting.isEmpty else { return [] }
         let parsed = try await parse(waiting)
         let started = DispatchTime.now().uptimeNanoseconds
-        let (drafted, block) = try await simulation.draftEarly(parsed.map { ($0.record.hash, $0.bundle) }, target: target,
-                                                               l2ChainId: service.l2ChainId)
+        let (drafted, block, forked) = try await simulation.draftEarly(parsed.map { ($0.record.hash, $0.bundle) },
+                                                                       target: target, l2ChainId: service.l2ChainId)
         guard drafted > 0 else { return [] }
         lastPrepared = (target, drafted, Double(DispatchTime.now().uptimeNanoseconds - started) / 1e6)
-        return ["L1 block \(target): drafted \(drafted) bundle(s) early, on L2 block \(block), in " +
-                "\(Int(lastPrepared!.milliseconds)) ms"]
+        StageMetrics.shared.observe("builder:early-drafts", seconds: lastPrepared!.milliseconds / 1_000)
+        // One line per L1 block (bundles keep arriving all slot long; the auction's line counts the early drafts).
+        guard forked else { return [] }
+        return ["L1 block \(target): drafting its bundles early, on L2 block \(block) (\(drafted) in " +
+                "\(Int(lastPrepared!.milliseconds)) ms so far)"]
     }
 
     /// The last early drafting: its L1 block, the bundles drafted and how long it took.

@@ -52,6 +52,9 @@ final class SimulationSlot {
 final class EarlyDrafts {
     let simulator: JointSimulator
     var drafts: [Hash: JointSimulation] = [:]
+    /// What changed on the L2 from the early block to a handoff's slot-end block (`lockstep_getStateDiff`), once
+    /// read; nil when it could not be had.
+    var diff: (handoff: SignedHandoff, diff: StateDiff?)?
 
     init(simulator: JointSimulator) {
         self.simulator = simulator
@@ -110,17 +113,19 @@ public final class BundleSimulation: Sendable {
     /// Drafts `entries` (bundle hashes and bundles, all for L1 block `target`) before its handoff, on the L1 head
     /// (which must be block `target − 1`) and the L2's latest block: the first call for `target` forks both there,
     /// later ones draft only the bundles not drafted yet, on the same forks. The drafts are kept for
-    /// `auctionDrafts`. Returns how many were drafted and the L2 block they were drafted on.
+    /// `auctionDrafts`. Returns how many were drafted, the L2 block they were drafted on, and whether the forks were
+    /// made by this call.
     public func draftEarly(_ entries: [(hash: Hash, bundle: CrossLayerBundle)], target: UInt64,
-                           l2ChainId: UInt64) async throws -> (drafted: Int, l2Block: UInt64) {
+                           l2ChainId: UInt64) async throws -> (drafted: Int, l2Block: UInt64, forked: Bool) {
         let (l1, l2) = (self.l1, self.l2)
         return try await host.run { [self] slot in
-            if slot.simulator?.handoff.handoff.l1TargetBlockNumber == target { return (0, 0) }  // the handoff is here
+            if slot.simulator?.handoff.handoff.l1TargetBlockNumber == target { return (0, 0, false) }  // the handoff is here
             slot.retired = nil
             if let early = slot.early, early.simulator.handoff.handoff.l1TargetBlockNumber != target {
                 slot.early = nil
             }
-            if slot.early == nil {
+            let forked = slot.early == nil
+            if forked {
                 let parent = try l1.call("eth_getBlockByNumber", [.quantity(target - 1), false])
                 let latest = try l2.call("eth_getBlockByNumber", ["latest", false])
                 guard !parent.isNull, !latest.isNull else {
@@ -146,14 +151,39 @@ public final class BundleSimulation: Sendable {
             }
             let early = slot.early!
             let fresh = entries.filter { early.drafts[$0.hash] == nil }
-            guard !fresh.isEmpty else { return (0, early.simulator.handoff.handoff.l2BlockNumber) }
+            guard !fresh.isEmpty else { return (0, early.simulator.handoff.handoff.l2BlockNumber, forked) }
             let bundles = fresh.map(\.bundle)
             if bundles.count > 1 { early.simulator.prefetch(bundles) }
             let drafts = bundles.count > 1 ? early.simulator.drafts(bundles, threads: Self.draftThreads)
                 : bundles.map { early.simulator.simulate($0, draft: true) }
             for (entry, draft) in zip(fresh, drafts) { early.drafts[entry.hash] = draft }
-            return (fresh.count, early.simulator.handoff.handoff.l2BlockNumber)
+            return (fresh.count, early.simulator.handoff.handoff.l2BlockNumber, forked)
         }
+    }
+
+    /// The simulator of `handoff`, made when the slot's is for another: when early drafts were made for the same L1
+    /// block and parent, it uses their L1 fork, and its L2 fork takes over what theirs read as the L2's state diff
+    /// from the early block to the slot-end block leaves it (the diff is kept with the early drafts for
+    /// `auctionDrafts`). Runs on the simulation thread.
+    func connect(_ slot: SimulationSlot, to handoff: SignedHandoff) throws -> JointSimulator {
+        if let simulator = slot.simulator, simulator.handoff == handoff { return simulator }
+        var early = slot.early
+        if let candidate = early, candidate.simulator.handoff.handoff.l1TargetBlockNumber != handoff.handoff.l1TargetBlockNumber
+            || candidate.simulator.handoff.handoff.l1ParentHash != handoff.handoff.l1ParentHash {
+            early = nil
+        }
+        if let early, early.diff?.handoff != handoff {
+            let diff = try? StateDiff(json: l2.call("lockstep_getStateDiff", [
+                .string(early.simulator.handoff.handoff.l2BlockHash.hexString), .string(handoff.handoff.l2BlockHash.hexString),
+            ]))
+            early.diff = (handoff, diff)
+        }
+        let simulator = try makeSimulator(handoff, reusingL1: early?.simulator)
+        if let early, let diff = early.diff?.diff {
+            simulator.l2Fork.base.remote.inherit(from: early.simulator.l2Fork.base.remote, diff: diff)
+        }
+        slot.simulator = simulator
+        return simulator
     }
 
     /// The drafts of an auction at `handoff` (for L1 block `target`): `entries`' early drafts (`draftEarly`) where
@@ -169,30 +199,14 @@ public final class BundleSimulation: Sendable {
             throw RPCError.server("the current handoff is for L1 block \(handoff.handoff.l1TargetBlockNumber); the bundles " +
                                   "target \(target)")
         }
-        let l2 = self.l2
         return try await host.run { [self] slot in
-            var early: EarlyDrafts?
-            if let candidate = slot.early, candidate.simulator.handoff.handoff.l1TargetBlockNumber == target,
-               candidate.simulator.handoff.handoff.l1ParentHash == handoff.handoff.l1ParentHash {
-                early = candidate
-            }
+            let simulator = try connect(slot, to: handoff)
+            let early = slot.early.flatMap { $0.simulator.l1Base === simulator.l1Base ? $0 : nil }
+            let diff = early?.diff.flatMap { $0.handoff == handoff ? $0.diff : nil }
             slot.retired = slot.early
             slot.early = nil
-            var diff: StateDiff?
-            if let early {
-                diff = try? StateDiff(json: l2.call("lockstep_getStateDiff", [
-                    .string(early.simulator.handoff.handoff.l2BlockHash.hexString), .string(handoff.handoff.l2BlockHash.hexString),
-                ]))
-            }
-            if slot.simulator?.handoff != handoff {
-                slot.simulator = try makeSimulator(handoff, reusingL1: early?.simulator)
-                if let early, let diff {
-                    slot.simulator!.l2Fork.base.remote.inherit(from: early.simulator.l2Fork.base.remote, diff: diff)
-                }
-            }
-            let simulator = slot.simulator!
             var results = [JointSimulation?](repeating: nil, count: entries.count)
-            if let early, let diff, simulator.l1Base === early.simulator.l1Base {
+            if let early, let diff {
                 let touched = diff.byAddress
                 let fees = (early.simulator.draftBaseFee(), simulator.draftBaseFee())
                 for (index, entry) in entries.enumerated() {
@@ -255,8 +269,7 @@ public final class BundleSimulation: Sendable {
     public func simulate(_ bundle: CrossLayerBundle, on handoff: SignedHandoff,
                          proofsAhead reads: [JointSimulation.WitnessReads]) async throws -> JointSimulation {
         try await host.run { [self] slot in
-            if slot.simulator?.handoff != handoff { slot.simulator = try makeSimulator(handoff) }
-            let simulator = slot.simulator!
+            let simulator = try connect(slot, to: handoff)
             if !reads.isEmpty { simulator.fetchProofsAhead(reads) }
             defer { simulator.proofsAhead?.wait(); simulator.proofsAhead = nil }
             return simulator.simulate(bundle)
@@ -294,10 +307,7 @@ public final class BundleSimulation: Sendable {
                                   "targets \(target)")
         }
         return try await host.run { [self] slot in
-            if slot.simulator?.handoff != handoff {
-                slot.simulator = try makeSimulator(handoff)
-            }
-            let simulator = slot.simulator!
+            let simulator = try connect(slot, to: handoff)
             if bundles.count > 1 { simulator.prefetch(bundles) }
             return draft && bundles.count > 1
                 ? simulator.drafts(bundles, threads: Self.draftThreads)

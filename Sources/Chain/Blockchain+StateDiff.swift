@@ -6,8 +6,10 @@ extension Blockchain {
     /// Keeps `changes` as block `accepted`'s, and forgets the blocks beyond the history depth.
     func rememberChanges(_ changes: [AccountChange], of accepted: ChainBlock) {
         recentChanges[accepted.hash] = (accepted.number, accepted.header.parentHash, changes)
+        // Pruned in one pass once twice the depth is kept (once per block, the pass cost more than the block's
+        // changes when blocks are mined by the thousand).
         let depth = WorldState.historyDepth
-        if accepted.number >= depth, recentChanges.count > Int(depth) {
+        if recentChanges.count > 2 * Int(depth) {
             recentChanges = recentChanges.filter { $0.value.number + depth > accepted.number }
         }
     }
@@ -22,7 +24,8 @@ extension Blockchain {
     /// among the last `WorldState.historyDepth` (not across a restart or a state edit); nil otherwise. The same
     /// block gives an empty diff.
     public func stateDiff(from: Hash, to: Hash) -> StateDiff? {
-        guard numbersByHash[from] != nil, numbersByHash[to] != nil else { return nil }
+        guard let fromNumber = numbersByHash[from], numbersByHash[to] != nil,
+              fromNumber + WorldState.historyDepth > head.number else { return nil }
         var lists: [[AccountChange]] = []
         var cursor = to
         while cursor != from {
@@ -30,7 +33,6 @@ extension Blockchain {
             lists.append(entry.changes)
             cursor = entry.parent
         }
-        guard let fromNumber = numbersByHash[from] else { return nil }
         var merged: [Address: AccountChange] = [:]
         var order: [Address] = []
         for changes in lists.reversed() {

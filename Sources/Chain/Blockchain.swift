@@ -38,7 +38,7 @@ public final class Blockchain {
     var numbersByHash: [Hash: UInt64] = [:]
     var transactionLocations: [Hash: TransactionLocation] = [:]
     /// The state changes of the recent blocks this chain executed, by block hash, with each block's number and
-    /// parent (`stateDiff(from:to:)`); the last `WorldState.historyDepth` blocks are kept.
+    /// parent (`stateDiff(from:to:)`); the last `WorldState.historyDepth` blocks at least, twice that at most.
     var recentChanges: [Hash: (number: UInt64, parent: Hash, changes: [AccountChange])] = [:]
 
     /// A chain from a genesis header and its allocation.

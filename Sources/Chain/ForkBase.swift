@@ -79,10 +79,13 @@ public final class ForkBase: @unchecked Sendable {
 
     /// Reads `addresses` into `remote` with their proofs (`cachedProofs`, whose answers carry each account's
     /// fields): one call per few hundred accounts with `lockstep_getProofs`, where `remote.prefetch(accounts:)` makes
-    /// three per account, and the proofs are cached for the witness of the block that will touch them. Accounts whose
+    /// three per account, and the proofs are cached for the witness of the block that will touch them (accounts
+    /// already cached are skipped: their proofs are fetched when a witness needs them). Accounts whose
     /// code is not read yet, and every account when the proofs cannot be had, are read the usual way.
     public func prefetch(accounts addresses: [Address]) {
-        let unique = Array(Set(addresses))
+        // Accounts already read (or inherited from an earlier fork) need neither a read nor, yet, a proof.
+        let unique = remote.unread(accounts: Array(Set(addresses)))
+        guard !unique.isEmpty else { return }
         guard let proofs = try? cachedProofs(unique.map { ($0, []) }) else {
             remote.prefetch(accounts: unique)
             return

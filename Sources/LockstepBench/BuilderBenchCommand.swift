@@ -43,7 +43,7 @@ struct BuilderBenchCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds per intake measurement.")
     var seconds = 5.0
 
-    @Flag(name: .long, help: "Measure the auction instead: handoff → merged bundle sent, with --bundles waiting, over --slots handoffs.")
+    @Flag(name: .long, help: "Measure the auction instead: handoff → merged bundle sent, with --bundles waiting, over --slots handoffs (the bundles are drafted early before each handoff, as the builder does while a slot runs: printed, not counted; the slot-end block carries a plain transfer from one in ten of the bundles' senders, which those bundles' drafts must see).")
     var slot = false
 
     @Option(name: .long, help: "Bundles waiting at each handoff (with --slot).")

@@ -55,7 +55,8 @@ extension BuilderBenchCommand {
         var landed = 0
         let watcher = L1Watcher(client: l1, addresses: [rollup])
         try await l2.syncL1(watcher, log: { _ in })
-        print("builder auction at the handoff, \(bundles) bundles waiting (every tenth with an L1 deposit), " +
+        print("builder auction at the handoff, \(bundles) bundles waiting (every tenth with an L1 deposit; the slot-end " +
+              "block carries a transfer from one in ten of their senders, which makes those bundles fail), " +
               (attestationOnly ? "attestation proof only:" : "attestation and EXECUTE proofs:"))
         for round in 0..<slots {
             let target = try await call("eth_blockNumber").decodeUInt64Quantity() + 1
@@ -79,6 +80,20 @@ extension BuilderBenchCommand {
             _ = try await auction.prepare()
             let early = auction.lastPrepared?.target == target ? auction.lastPrepared!.milliseconds : 0
             earlySamples.append(early)
+            // Ordinary L2 traffic in the slot-end block that collides with the drafts: one in ten of the bundles'
+            // senders sends a plain transfer with the nonce its bundle uses, so those bundles are drafted again at
+            // the handoff (and fail there).
+            let colliding = senders.indices.filter { $0 % 10 == 5 }
+            if !colliding.isEmpty {
+                let transfers = colliding.map { index in
+                    JSONRPCRequest("eth_sendRawTransaction", [.data(sign(chainId: l2ChainId, key: senders[index], nonce: nonces[index],
+                                                                         to: Address(word: U256(0x77)), value: U256(1), gas: 21_000).networkEncoded)])
+                }
+                let answers = try await offChainThread { try l2Client.batch(transfers) }
+                guard answers.allSatisfy({ (try? $0.get()) != nil }) else {
+                    throw NodeError("round \(round): the L2 refused the slot's ordinary transfers")
+                }
+            }
             // The handoff.
             let start = DispatchTime.now().uptimeNanoseconds
             _ = try await l2.withSequencer { chain in try chain.produceSlotEnd(target: target) }

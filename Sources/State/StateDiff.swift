@@ -107,3 +107,10 @@ extension ForkedState {
         }
     }
 }
+
+extension ForkedState {
+    /// Those of `addresses` whose account is not cached yet.
+    public func unread(accounts addresses: [Address]) -> [Address] {
+        caches.withLock { caches in addresses.filter { caches.values[.account($0)] == nil } }
+    }
+}

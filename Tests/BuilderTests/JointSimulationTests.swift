@@ -202,10 +202,10 @@ struct JointSimulationTests {
             let simulation = try BundleSimulation(settings: SimulationSettings(
                 l1Url: l1Url, l2Url: l2Url, rollup: Self.rollup, builderKey: builderKey,
                 attesters: [7, 6].map { DevAccounts.privateKeys[$0] }, slotTime: 12), l1ChainId: Self.l1ChainId)
-            let (drafted, _) = try await simulation.draftEarly(entries, target: target, l2ChainId: Self.l2ChainId)
-            #expect(drafted == 4)
-            #expect(try await simulation.draftEarly(entries, target: target, l2ChainId: Self.l2ChainId).drafted == 0,
-                    "drafted once")
+            let (drafted, _, forked) = try await simulation.draftEarly(entries, target: target, l2ChainId: Self.l2ChainId)
+            #expect(drafted == 4 && forked)
+            let repeated = try await simulation.draftEarly(entries, target: target, l2ChainId: Self.l2ChainId)
+            #expect(repeated.drafted == 0 && !repeated.forked, "drafted once, on the same forks")
 
             // The L2 moves on: an ordinary block with accounts 2 and 4's nonce 0, then the slot-end block.
             let l2Client = JSONRPCClient(url: l2Url, timeoutMilliseconds: 60_000)
@@ -217,6 +217,10 @@ struct JointSimulationTests {
             _ = try await l2.withSequencer { try $0.produceSlotEnd(target: target) }
             let handoff = try #require(try await simulation.currentHandoff())
 
+            // A searcher's lockstep_callBundle at the handoff first: it connects the forks, and the early drafts
+            // still count at the auction.
+            let called = try await simulation.simulate(entries[0].bundle, on: handoff)
+            #expect(called.failure == nil, "\(called.failure.map { "\($0.layer): \($0.reason)" } ?? "")")
             let (drafts, early) = try await simulation.auctionDrafts(entries, target: target, on: handoff)
             #expect(early == 1, "only the untouched payment's early draft stands")
             #expect(drafts[0].failure == nil && drafts[0].l2Value > U256(1_000_000_000_000_000))
