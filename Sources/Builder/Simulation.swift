@@ -153,9 +153,7 @@ public final class BundleSimulation: Sendable {
             let fresh = entries.filter { early.drafts[$0.hash] == nil }
             guard !fresh.isEmpty else { return (0, early.simulator.handoff.handoff.l2BlockNumber, forked) }
             let bundles = fresh.map(\.bundle)
-            if bundles.count > 1 { early.simulator.prefetch(bundles) }
-            let drafts = bundles.count > 1 ? early.simulator.drafts(bundles, threads: Self.draftThreads)
-                : bundles.map { early.simulator.simulate($0, draft: true) }
+            let drafts = Self.drafts(of: bundles, on: early.simulator)
             for (entry, draft) in zip(fresh, drafts) { early.drafts[entry.hash] = draft }
             return (fresh.count, early.simulator.handoff.handoff.l2BlockNumber, forked)
         }
@@ -218,9 +216,7 @@ public final class BundleSimulation: Sendable {
             }
             let rest = entries.indices.filter { results[$0] == nil }
             let bundles = rest.map { entries[$0].bundle }
-            if bundles.count > 1 { simulator.prefetch(bundles) }
-            let drafts = bundles.count > 1 ? simulator.drafts(bundles, threads: Self.draftThreads)
-                : bundles.map { simulator.simulate($0, draft: true) }
+            let drafts = Self.drafts(of: bundles, on: simulator)
             for (index, draft) in zip(rest, drafts) { results[index] = draft }
             return (results.map { $0! }, entries.count - rest.count)
         }
@@ -287,6 +283,14 @@ public final class BundleSimulation: Sendable {
         }
     }
 
+    /// Drafts of `bundles` on `simulator` (on its thread): several are read from both forks in batches first and
+    /// drafted on `draftThreads` threads; one is drafted as it is.
+    static func drafts(of bundles: [CrossLayerBundle], on simulator: JointSimulator) -> [JointSimulation] {
+        guard bundles.count > 1 else { return bundles.map { simulator.simulate($0, draft: true) } }
+        simulator.prefetch(bundles)
+        return simulator.drafts(bundles, threads: draftThreads)
+    }
+
     /// Workers the drafts of one auction are spread over (`concurrentPerform` iterations, each taking drafts until
     /// none is left). The deferred rounds (`JointSimulator.drafts`) leave drafts almost nothing to wait for, so
     /// beyond the cores this changes little (even before those rounds, 8 and 2 workers measured the same on 2 cores).
@@ -308,10 +312,9 @@ public final class BundleSimulation: Sendable {
         }
         return try await host.run { [self] slot in
             let simulator = try connect(slot, to: handoff)
+            if draft { return Self.drafts(of: bundles, on: simulator) }
             if bundles.count > 1 { simulator.prefetch(bundles) }
-            return draft && bundles.count > 1
-                ? simulator.drafts(bundles, threads: Self.draftThreads)
-                : bundles.map { simulator.simulate($0, draft: draft) }
+            return bundles.map { simulator.simulate($0) }
         }
     }
 }
